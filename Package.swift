@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// ClawCloud: the event-sourced control plane for hosted OpenClaw.
+///
+/// Dependencies point one way: `clawcloud → Gateway → {Projections, Domain, EventStore}`,
+/// `Projections → {Domain, EventStore}`, `Domain → Foundation`, `EventStore → SQLite (GRDB)`.
+let package = Package(
+    name: "clawcloud",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "clawcloud", targets: ["clawcloud"]),
+        .library(name: "EventStore", targets: ["EventStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"4.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "EventStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "Domain"),
+        .target(name: "Projections", dependencies: ["Domain", "EventStore"]),
+        .target(name: "Gateway", dependencies: ["Projections", "Domain", "EventStore"]),
+        .executableTarget(
+            name: "clawcloud",
+            dependencies: [
+                "EventStore", "Gateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // Test support: a child process the durability test kills with SIGKILL mid-append.
+        .executableTarget(name: "store-crash-probe", dependencies: ["EventStore"], path: "Tests/StoreCrashProbe"),
+        .testTarget(
+            name: "EventStoreTests",
+            dependencies: ["EventStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+    ]
+)

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+
+/// What an import wrote.
+public struct ImportSummary: Sendable, Equatable {
+    public var events: Int64
+    public var head: Int64
+}
+
+extension EventStore {
+    /// Writes the log after `position` as JSONL (see ``EventLine``), one `write` call per line
+    /// including its trailing newline.
+    public func exportJSONL(after position: Int64 = 0, write: (Data) throws -> Void) async throws {
+        try await forEachBatch(after: position) { batch in
+            for event in batch {
+                var line = EventLine.encode(event)
+                line.append(0x0A)
+                try write(line)
+            }
+        }
+    }
+
+    /// Appends the events of a JSONL file (an export) exactly as they are: positions, stream
+    /// versions, ids, timestamps and hashes are kept, so importing an export gives byte-identical
+    /// rows. The file must continue this log (its first position is `head + 1`); every line is
+    /// checked (gapless positions, consecutive stream versions, unique ids, valid JSON, the hash
+    /// chain) and the whole file is written in one transaction — on any error, nothing is written.
+    ///
+    /// - Parameter progress: called every `readBatchSize` events with the count so far.
+    @discardableResult
+    public func importJSONL(from url: URL, progress: (@Sendable (Int64) -> Void)? = nil) async throws -> ImportSummary {
+        let batchSize = Int64(configuration.readBatchSize)
+        let summary = try await pool.write { db -> ImportSummary in
+            var (position, previous) = try EventRows.head(db)
+            var streamVersions: [String: Int64] = [:]
+            var imported: Int64 = 0
+            var lineNumber = 0
+            for line in try LineReader(url: url) {
+                lineNumber += 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                do {
+                    let event = try Self.importedEvent(
+                        from: line, after: position, previous: previous, streamVersions: &streamVersions, db)
+                    try EventRows.insert(event, db)
+                    position = event.position
+                    previous = event.hash
+                } catch let error as RawJSONError {
+                    throw EventStoreError.invalidImport(line: lineNumber, reason: error.description)
+                } catch let error as EventStoreError {
+                    throw EventStoreError.invalidImport(line: lineNumber, reason: error.description)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw EventStoreError.invalidImport(line: lineNumber, reason: "event id already in the log")
+                }
+                imported += 1
+                if imported % batchSize == 0 { progress?(imported) }
+            }
+            progress?(imported)
+            return ImportSummary(events: imported, head: position)
+        }
+        hub.resynchronize(committed: summary.head)
+        return summary
+    }
+
+    private static func importedEvent(
+        from line: Data, after position: Int64, previous: Data, streamVersions: inout [String: Int64], _ db: Database
+    ) throws -> RecordedEvent {
+        let decoded = try EventLine.decode(line)
+        try NewEvent(id: decoded.id, type: decoded.type, schemaVersion: decoded.schemaVersion,
+                     data: decoded.data, metadata: decoded.metadata).validate()
+        guard decoded.position == position + 1 else {
+            throw RawJSONError("position \(decoded.position) does not follow \(position)")
+        }
+        let current: Int64
+        if let known = streamVersions[decoded.stream] {
+            current = known
+        } else {
+            current = try EventRows.version(of: decoded.stream, db)
+        }
+        guard decoded.streamVersion == current + 1 else {
+            throw RawJSONError("stream \(decoded.stream) version \(decoded.streamVersion) does not follow \(current)")
+        }
+        streamVersions[decoded.stream] = decoded.streamVersion
+        let hash = EventHash.chain(
+            previous: previous, position: decoded.position, stream: decoded.stream, streamVersion: decoded.streamVersion,
+            id: decoded.id, type: decoded.type, schemaVersion: decoded.schemaVersion, data: decoded.data,
+            metadata: decoded.metadata, recordedAt: decoded.recordedAt)
+        if let claimed = decoded.hash, claimed != hash {
+            throw RawJSONError("hash does not match the event (the export was altered, or does not continue this log)")
+        }
+        return RecordedEvent(
+            position: decoded.position, stream: decoded.stream, streamVersion: decoded.streamVersion, id: decoded.id,
+            type: decoded.type, schemaVersion: decoded.schemaVersion, data: decoded.data, metadata: decoded.metadata,
+            recordedAt: decoded.recordedAt, hash: hash)
+    }
+}

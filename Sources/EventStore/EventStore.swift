@@ -1,0 +1,199 @@
+import Foundation
+import GRDB
+
+/// One identity's append-only event log in one SQLite file (WAL, `synchronous=FULL`).
+///
+/// ```swift
+/// let store = try EventStore.open(.tenant(try TenantID("user_42")), in: DataDirectory(path: "data"))
+/// let result = try await store.append(events, to: "thread-1", expecting: .noStream)
+/// for try await event in store.subscribe(from: 0) { … }
+/// ```
+///
+/// Appends go through one writer that commits concurrent appends together (see ``GroupCommitter``);
+/// reads use a pool of reader connections and never block appends. An acknowledged append has
+/// been fsynced.
+public final class EventStore: Sendable {
+    /// Tunables of a store.
+    public struct Configuration: Sendable {
+        /// Milliseconds since 1970 UTC, stamped on appended events.
+        public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+        /// `true` (the default) fsyncs every commit (`synchronous=FULL`); `false` uses NORMAL.
+        public var durable = true
+        /// Reader connections in the pool.
+        public var maxReaders = 4
+        /// Events a live subscriber may fall behind before it is ended.
+        public var subscriberBufferCapacity = 10_000
+        /// Appends that may share one transaction.
+        public var maxBatch = 512
+        /// Events per batch for catch-up reads, verification and export.
+        public var readBatchSize = 1_000
+        /// Largest number of events in one append.
+        public var maxEventsPerAppend = 10_000
+
+        public init() {}
+    }
+
+    /// Whose log this is.
+    public let identity: StoreIdentity
+    /// The file.
+    public let url: URL
+    public let configuration: Configuration
+    /// The underlying pool, for projections that live in the same file.
+    public let pool: DatabasePool
+    let hub: SubscriptionHub
+    private let committer: GroupCommitter
+
+    /// Opens (or creates) the store of `identity` inside `directory`.
+    ///
+    /// - Throws: ``EventStoreError/storeNotFound(_:)`` when the file is missing and `create` is
+    ///   false; ``EventStoreError/identityMismatch(expected:found:)`` when the file belongs to another identity.
+    public static func open(
+        _ identity: StoreIdentity, in directory: DataDirectory, create: Bool = true, configuration: Configuration = .init()
+    ) throws -> EventStore {
+        let url = directory.file(for: identity)
+        if create {
+            try directory.create()
+        } else if !FileManager.default.fileExists(atPath: url.path) {
+            throw EventStoreError.storeNotFound(identity.description)
+        }
+        return try EventStore(identity: identity, url: url, configuration: configuration)
+    }
+
+    /// Opens an existing store file under the identity it records, checking that the file sits
+    /// where that identity's file belongs in `directory` (for tools that scan a data directory).
+    public static func open(existing url: URL, in directory: DataDirectory, configuration: Configuration = .init()) throws -> EventStore {
+        let identity = try DatabaseQueue(path: url.path, configuration: readOnly).read(StoreSchema.recordedIdentity)
+        guard directory.file(for: identity).standardizedFileURL == url.standardizedFileURL else {
+            throw EventStoreError.corruptStore("\(url.lastPathComponent) records \(identity) but is not that identity's file")
+        }
+        return try EventStore(identity: identity, url: url, configuration: configuration)
+    }
+
+    private static var readOnly: GRDB.Configuration {
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        return configuration
+    }
+
+    private init(identity: StoreIdentity, url: URL, configuration: Configuration) throws {
+        var grdb = GRDB.Configuration()
+        grdb.maximumReaderCount = configuration.maxReaders
+        grdb.busyMode = .timeout(10)
+        grdb.label = identity.description
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: url.path, configuration: grdb)
+            try StoreSchema.migrator.migrate(pool)
+            // DatabasePool resets `synchronous` to NORMAL when it opens the writer: set it afterwards.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: configuration.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                try db.inTransaction(.immediate) {
+                    try StoreSchema.claim(db, for: identity)
+                    return .commit
+                }
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw EventStoreError.corruptStore("\(url.lastPathComponent) is not a SQLite database")
+        }
+        let head = try pool.read { try EventRows.head($0).position }
+        self.identity = identity
+        self.url = url
+        self.configuration = configuration
+        self.pool = pool
+        self.hub = SubscriptionHub(committed: head)
+        self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch)
+    }
+
+    // MARK: Appending
+
+    /// Appends `events` to `stream` if its version meets `expected`.
+    ///
+    /// - Returns: the stored events. When every id was appended before with the same content, the
+    ///   original result (``AppendResult/isRetry`` is true) and nothing is written.
+    /// - Throws: ``EventStoreError/conflict(stream:expected:actual:)`` with the stream's actual
+    ///   version; ``EventStoreError/idempotencyMismatch(eventID:)`` when known ids come with other content.
+    @discardableResult
+    public func append(_ events: [NewEvent], to stream: String, expecting expected: ExpectedVersion = .any) async throws -> AppendResult {
+        try await append([StreamAppend(stream: stream, expected: expected, events: events)])
+    }
+
+    /// Appends to several streams atomically: all parts are written in one transaction, or none
+    /// is (each part's condition is checked against the state the earlier parts leave).
+    @discardableResult
+    public func append(_ parts: [StreamAppend]) async throws -> AppendResult {
+        try validate(parts)
+        return try await committer.append(parts)
+    }
+
+    private func validate(_ parts: [StreamAppend]) throws {
+        guard !parts.isEmpty, parts.allSatisfy({ !$0.events.isEmpty }) else {
+            throw EventStoreError.invalidEvent("an append needs at least one event per stream")
+        }
+        var ids = Set<UUID>()
+        for part in parts {
+            guard !part.stream.isEmpty, part.stream.utf8.count <= 256 else {
+                throw EventStoreError.invalidEvent("stream name must be 1-256 bytes")
+            }
+            for event in part.events {
+                try event.validate()
+                guard ids.insert(event.id).inserted else {
+                    throw EventStoreError.invalidEvent("event id \(event.id.storedSpelling) appears twice in one append")
+                }
+            }
+        }
+        guard ids.count <= configuration.maxEventsPerAppend else {
+            throw EventStoreError.invalidEvent("an append may hold at most \(configuration.maxEventsPerAppend) events")
+        }
+    }
+
+    // MARK: Reading
+
+    /// The last committed position (0 for an empty log).
+    public var head: Int64 { hub.committed }
+
+    /// Up to `limit` events with `after < position <= through`, in order.
+    public func read(after position: Int64, through last: Int64 = .max, limit: Int) async throws -> [RecordedEvent] {
+        try await pool.read { db in try EventRows.log(after: position, through: last, limit: limit, db) }
+    }
+
+    /// The events of `stream` from `version` on (1 = from its start), in order.
+    public func readStream(_ stream: String, from version: Int64 = 1, limit: Int = .max) async throws -> [RecordedEvent] {
+        try await pool.read { db in try EventRows.stream(stream, from: version, limit: limit, db) }
+    }
+
+    /// The current version of `stream` (0 when it has no event).
+    public func version(of stream: String) async throws -> Int64 {
+        try await pool.read { db in try EventRows.version(of: stream, db) }
+    }
+
+    /// Calls `body` with successive batches of the log after `position`, until the head as it was
+    /// when reading began.
+    public func forEachBatch(after position: Int64 = 0, _ body: ([RecordedEvent]) async throws -> Void) async throws {
+        let last = head
+        var cursor = position
+        while cursor < last {
+            let batch = try await read(after: cursor, through: last, limit: configuration.readBatchSize)
+            guard let end = batch.last else { break }
+            try await body(batch)
+            cursor = end.position
+        }
+    }
+
+    /// Every event after `position`, first from disk, then live. See ``EventSubscription``.
+    public func subscribe(from position: Int64) -> EventSubscription {
+        EventSubscription(store: self, after: position)
+    }
+
+    /// How many live subscribers the store is feeding.
+    public var subscriberCount: Int { hub.subscriberCount }
+
+    // MARK: Closing
+
+    /// Writes what is queued, ends subscriptions and closes the file. Later calls throw ``EventStoreError/closed``.
+    public func close() async throws {
+        committer.close()
+        try await pool.writeWithoutTransaction { _ in }
+        hub.close()
+        try pool.close()
+    }
+}

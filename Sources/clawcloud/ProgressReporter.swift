@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+
+/// Shows the progress of long work on standard error: a redrawn bar with rate and time left on a
+/// terminal, a plain line at most once a second otherwise (logs, CI).
+final class ProgressReporter: Sendable {
+    private struct State {
+        var done: Int64 = 0
+        var lastDraw: Double = 0
+    }
+
+    private let label: String
+    private let unit: String
+    private let total: Int64?
+    private let start = ProcessInfo.processInfo.systemUptime
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private let state = Mutex(State())
+
+    init(_ label: String, unit: String = "events", total: Int64? = nil) {
+        self.label = label
+        self.unit = unit
+        self.total = total
+    }
+
+    /// Records that `done` units are finished; redraws when it is time to.
+    func update(_ done: Int64) {
+        let now = ProcessInfo.processInfo.systemUptime
+        let line: String? = state.withLock { state in
+            state.done = done
+            guard now - state.lastDraw >= (isTerminal ? 0.1 : 1.0) else { return nil }
+            state.lastDraw = now
+            return render(done, elapsed: now - start)
+        }
+        if let line { emit(line, final: false) }
+    }
+
+    /// Draws the final state and ends the line.
+    func finish() {
+        let done = state.withLock { $0.done }
+        emit(render(done, elapsed: ProcessInfo.processInfo.systemUptime - start), final: true)
+    }
+
+    private func render(_ done: Int64, elapsed: Double) -> String {
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        var line = "\(label): \(done)"
+        if let total, total > 0 {
+            let fraction = min(1, Double(done) / Double(total))
+            let filled = Int(fraction * 24)
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 24 - filled)
+            let left = rate > 0 ? Double(total - done) / rate : 0
+            line = "\(label) [\(bar)] \(Int(fraction * 100))% \(done)/\(total) \(unit), \(Int(rate)) \(unit)/s, "
+                + String(format: "%.0fs left", max(0, left))
+        } else {
+            line += " \(unit), \(Int(rate)) \(unit)/s"
+        }
+        return line
+    }
+
+    private func emit(_ line: String, final: Bool) {
+        let text = isTerminal ? "\r\u{1B}[K" + line + (final ? "\n" : "") : line + "\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
