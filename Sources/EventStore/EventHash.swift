@@ -10,15 +10,15 @@ import Foundation
 /// changes the hash of that row and of every row after it.
 public enum EventHash {
     /// The hash "before" the first event.
-    public static let genesis = Data(repeating: 0, count: 32)
+    public static let genesis = EventDigest.zero
 
     /// The hash of a row given its predecessor's hash.
     public static func chain(
-        previous: Data, position: Int64, stream: String, streamVersion: Int64, id: UUID, type: String,
+        previous: EventDigest, position: Int64, stream: String, streamVersion: Int64, id: UUID, type: String,
         schemaVersion: Int, data: Data, metadata: Data, recordedAt: Int64
-    ) -> Data {
+    ) -> EventDigest {
         var hasher = SHA256()
-        hasher.update(data: previous)
+        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         hasher.update(integer: position)
         hasher.update(string: stream)
         hasher.update(integer: streamVersion)
@@ -28,11 +28,11 @@ public enum EventHash {
         hasher.update(lengthPrefixed: data)
         hasher.update(lengthPrefixed: metadata)
         hasher.update(integer: recordedAt)
-        return Data(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { EventDigest(bytes: $0)! }
     }
 
     /// Recomputes `event`'s hash from `previous`.
-    public static func chain(previous: Data, _ event: RecordedEvent) -> Data {
+    public static func chain(previous: EventDigest, _ event: RecordedEvent) -> EventDigest {
         chain(previous: previous, position: event.position, stream: event.stream, streamVersion: event.streamVersion,
               id: event.id, type: event.type, schemaVersion: event.schemaVersion, data: event.data,
               metadata: event.metadata, recordedAt: event.recordedAt)

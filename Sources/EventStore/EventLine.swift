@@ -25,7 +25,7 @@ public enum EventLine {
         line.append(contentsOf: #","metadata":"#.utf8)
         line.append(event.metadata)
         line.append(contentsOf: #","hash":""#.utf8)
-        line.append(contentsOf: event.hash.hexString.utf8)
+        line.append(contentsOf: event.hash.hex.utf8)
         line.append(contentsOf: #""}"#.utf8)
         return line
     }
@@ -41,7 +41,7 @@ public enum EventLine {
         public var recordedAt: Int64
         public var data: Data
         public var metadata: Data
-        public var hash: Data?
+        public var hash: EventDigest?
     }
 
     private struct Scalars: Decodable {
@@ -79,10 +79,10 @@ public enum EventLine {
         guard let id = UUID(uuidString: scalars.event_id), id.storedSpelling == scalars.event_id else {
             throw RawJSONError("event_id must be a lowercase UUID")
         }
-        var hash: Data?
+        var hash: EventDigest?
         if let hex = scalars.hash {
-            guard let bytes = Data(hex: hex), bytes.count == 32 else { throw RawJSONError("hash must be 64 hex digits") }
-            hash = bytes
+            guard let digest = EventDigest(hex: hex) else { throw RawJSONError("hash must be 64 hex digits") }
+            hash = digest
         }
         return Decoded(
             position: scalars.position, stream: scalars.stream, streamVersion: scalars.stream_version, id: id,

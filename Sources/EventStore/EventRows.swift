@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Typed access to rows of the `events` table, through cached statements. Every function runs
 /// inside a database access the caller opened (a read, or the writer's transaction).
@@ -7,7 +8,7 @@ public enum EventRows {
     static let columns = "position, stream, stream_version, event_id, type, schema_version, data, metadata, recorded_at, hash"
 
     /// The last position and its hash (0 and ``EventHash/genesis`` for an empty log).
-    public static func head(_ db: Database) throws -> (position: Int64, hash: Data) {
+    public static func head(_ db: Database) throws -> (position: Int64, hash: EventDigest) {
         let statement = try db.cachedStatement(sql: "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
         guard let row = try Row.fetchOne(statement) else { return (0, EventHash.genesis) }
         return (row[0], row[1])
@@ -51,23 +52,30 @@ public enum EventRows {
         ])
     }
 
+    /// Decodes rows selected with ``columns``. The id and hash columns have fixed sizes and are
+    /// parsed in place from the statement's bytes: going through `Data` or `String` first made
+    /// them the costliest part of a log read.
     private static func decode(_ statement: Statement, arguments: StatementArguments) throws -> [RecordedEvent] {
         var events: [RecordedEvent] = []
         let rows = try Row.fetchCursor(statement, arguments: arguments)
+        let sqlite = statement.sqliteStatement
         while let row = try rows.next() {
-            let idText: String = row[3]
-            guard let id = UUID(uuidString: idText) else {
+            guard let id = UUID(storedSpelling: bytes(sqlite, column: 3, text: true)) else {
                 throw EventStoreError.corruptStore("event at position \(row[0] as Int64) has a malformed id")
+            }
+            guard let hash = EventDigest(bytes: bytes(sqlite, column: 9, text: false)) else {
+                throw EventStoreError.corruptStore("event at position \(row[0] as Int64) has a malformed hash")
             }
             events.append(RecordedEvent(
                 position: row[0], stream: row[1], streamVersion: row[2], id: id, type: row[4],
-                schemaVersion: row[5], data: row[6], metadata: row[7], recordedAt: row[8], hash: row[9]))
+                schemaVersion: row[5], data: row[6], metadata: row[7], recordedAt: row[8], hash: hash))
         }
         return events
     }
-}
 
-extension UUID {
-    /// How ids are spelled in the `events` table and in exports: lowercase, hyphenated.
-    var storedSpelling: String { uuidString.lowercased() }
+    /// The bytes of the current row's column, valid until the statement steps again.
+    private static func bytes(_ statement: SQLiteStatement, column: Int32, text: Bool) -> UnsafeRawBufferPointer {
+        let start = text ? UnsafeRawPointer(sqlite3_column_text(statement, column)) : sqlite3_column_blob(statement, column)
+        return UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, column)))
+    }
 }

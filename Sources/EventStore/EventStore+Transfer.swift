@@ -31,6 +31,7 @@ extension EventStore {
     public func importJSONL(from url: URL, progress: (@Sendable (Int64) -> Void)? = nil) async throws -> ImportSummary {
         let batchSize = Int64(configuration.readBatchSize)
         let summary = try await pool.write { db -> ImportSummary in
+            self.committer.forgetHead()
             var (position, previous) = try EventRows.head(db)
             var streamVersions: [String: Int64] = [:]
             var imported: Int64 = 0
@@ -62,7 +63,7 @@ extension EventStore {
     }
 
     private static func importedEvent(
-        from line: Data, after position: Int64, previous: Data, streamVersions: inout [String: Int64], _ db: Database
+        from line: Data, after position: Int64, previous: EventDigest, streamVersions: inout [String: Int64], _ db: Database
     ) throws -> RecordedEvent {
         let decoded = try EventLine.decode(line)
         try NewEvent(id: decoded.id, type: decoded.type, schemaVersion: decoded.schemaVersion,

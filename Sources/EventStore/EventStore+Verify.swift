@@ -50,7 +50,7 @@ extension EventStore {
     }
 
     private static func problem(
-        with event: RecordedEvent, after cursor: Int64, previous: Data, _ streamVersions: [String: Int64]
+        with event: RecordedEvent, after cursor: Int64, previous: EventDigest, _ streamVersions: [String: Int64]
     ) -> String? {
         if event.position != cursor + 1 {
             return "position \(cursor + 1) is missing (next stored position is \(event.position))"

@@ -41,7 +41,7 @@ public final class EventStore: Sendable {
     /// The underlying pool, for projections that live in the same file.
     public let pool: DatabasePool
     let hub: SubscriptionHub
-    private let committer: GroupCommitter
+    let committer: GroupCommitter
 
     /// Opens (or creates) the store of `identity` inside `directory`.
     ///
@@ -85,8 +85,10 @@ public final class EventStore: Sendable {
             pool = try DatabasePool(path: url.path, configuration: grdb)
             try StoreSchema.migrator.migrate(pool)
             // DatabasePool resets `synchronous` to NORMAL when it opens the writer: set it afterwards.
+            // Savepoint journals stay in memory instead of a temp file opened per append.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: configuration.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
                 try db.inTransaction(.immediate) {
                     try StoreSchema.claim(db, for: identity)
                     return .commit

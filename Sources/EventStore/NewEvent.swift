@@ -39,12 +39,17 @@ public struct NewEvent: Sendable, Hashable {
         }
         guard schemaVersion >= 1 else { throw EventStoreError.invalidEvent("schema version must be >= 1") }
         guard !data.isEmpty, !metadata.isEmpty else { throw EventStoreError.invalidEvent("data and metadata must be JSON") }
-        guard !data.contains(where: Self.isLineBreak), !metadata.contains(where: Self.isLineBreak) else {
+        guard !Self.hasLineBreak(data), !Self.hasLineBreak(metadata) else {
             throw EventStoreError.invalidEvent("data and metadata must be single-line JSON")
         }
     }
 
-    private static func isLineBreak(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
+    private static func hasLineBreak(_ bytes: Data) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return false }
+            return memchr(base, 0x0A, raw.count) != nil || memchr(base, 0x0D, raw.count) != nil
+        }
+    }
 }
 
 /// The JSON coders events are written with: compact, keys sorted, so equal values give equal bytes.

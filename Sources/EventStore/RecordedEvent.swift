@@ -18,10 +18,10 @@ public struct RecordedEvent: Sendable, Hashable {
     /// Milliseconds since 1970 UTC, assigned by the store's clock.
     public let recordedAt: Int64
     /// SHA-256 over the previous event's hash and this row's canonical bytes (see ``EventHash``).
-    public let hash: Data
+    public let hash: EventDigest
 
     public init(position: Int64, stream: String, streamVersion: Int64, id: UUID, type: String, schemaVersion: Int,
-                data: Data, metadata: Data, recordedAt: Int64, hash: Data) {
+                data: Data, metadata: Data, recordedAt: Int64, hash: EventDigest) {
         self.position = position
         self.stream = stream
         self.streamVersion = streamVersion
@@ -38,7 +38,4 @@ public struct RecordedEvent: Sendable, Hashable {
     public var decodedMetadata: EventMetadata {
         (try? EventJSON.decoder.decode(EventMetadata.self, from: metadata)) ?? EventMetadata()
     }
-
-    /// The hash as lowercase hex.
-    public var hashHex: String { hash.hexString }
 }

@@ -7,6 +7,10 @@ import GRDBSQLite
 final class RawSQLiteBaseline {
     private var db: OpaquePointer?
 
+    private var position: Int64 = 0
+    private var previous = Data(repeating: 0, count: 32)
+    private var versions = [Int64](repeating: 0, count: 16)
+
     init(path: String) throws {
         guard sqlite3_open(path, &db) == SQLITE_OK else { throw BenchmarkError("cannot open \(path)") }
         try execute("PRAGMA journal_mode = WAL")
@@ -17,16 +21,15 @@ final class RawSQLiteBaseline {
         sqlite3_close(db)
     }
 
-    /// `count` transactions of one row each, the row shaped like the store's (hash chain included).
+    /// `count` more transactions of one row each, the row shaped like the store's (hash chain included).
     func appendLoop(count: Int, payload: (Int) -> Data, metadata: Data) throws {
         let insert = try prepare("""
             INSERT INTO events (position, stream, stream_version, event_id, type, schema_version, data, metadata, recorded_at, hash)
             VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
             """)
         defer { sqlite3_finalize(insert) }
-        var previous = Data(repeating: 0, count: 32)
-        var versions = [Int64](repeating: 0, count: 16)
-        for index in 0..<count {
+        for _ in 0..<count {
+            let index = Int(position)
             let data = payload(index)
             let stream = "bench-\(index % 16)"
             versions[index % 16] += 1
@@ -37,7 +40,8 @@ final class RawSQLiteBaseline {
             hasher.update(data: metadata)
             previous = Data(hasher.finalize())
             try execute("BEGIN IMMEDIATE")
-            sqlite3_bind_int64(insert, 1, Int64(index + 1))
+            position += 1
+            sqlite3_bind_int64(insert, 1, position)
             bind(text: stream, to: insert, at: 2)
             sqlite3_bind_int64(insert, 3, versions[index % 16])
             bind(text: UUID().uuidString.lowercased(), to: insert, at: 4)

@@ -1,0 +1,45 @@
+import Foundation
+
+extension UUID {
+    /// How ids are spelled in the `events` table and in exports: lowercase, hyphenated.
+    var storedSpelling: String { uuidString.lowercased() }
+
+    /// Parses the 36-character hyphenated spelling (either case).
+    init?(storedSpelling text: String) {
+        var text = text
+        guard let uuid = text.withUTF8({ Self.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self.init(uuid: uuid)
+    }
+
+    /// Parses the spelling straight from a row's bytes, without making a `String` and without
+    /// Foundation's parser (which goes through `sscanf` on Linux and dominated log reads).
+    init?(storedSpelling bytes: UnsafeRawBufferPointer) {
+        guard let uuid = Self.parse(bytes) else { return nil }
+        self.init(uuid: uuid)
+    }
+
+    private static func parse(_ bytes: UnsafeRawBufferPointer) -> uuid_t? {
+        let dash = UInt8(ascii: "-")
+        guard bytes.count == 36, bytes[8] == dash, bytes[13] == dash, bytes[18] == dash, bytes[23] == dash else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        var digits = 0
+        for index in 0..<36 where index != 8 && index != 13 && index != 18 && index != 23 {
+            guard let value = nibble(bytes[index]) else { return nil }
+            if digits < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
+            digits += 1
+        }
+        func byte(_ word: UInt64, _ index: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: word >> (56 - 8 * index)) }
+        return (byte(high, 0), byte(high, 1), byte(high, 2), byte(high, 3), byte(high, 4), byte(high, 5), byte(high, 6), byte(high, 7),
+                byte(low, 0), byte(low, 1), byte(low, 2), byte(low, 3), byte(low, 4), byte(low, 5), byte(low, 6), byte(low, 7))
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
