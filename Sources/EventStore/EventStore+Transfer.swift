@@ -3,8 +3,15 @@ import GRDB
 
 /// What an import wrote.
 public struct ImportSummary: Sendable, Equatable {
+    /// Events written.
     public var events: Int64
+    /// The log's last position afterwards.
     public var head: Int64
+
+    public init(events: Int64, head: Int64) {
+        self.events = events
+        self.head = head
+    }
 }
 
 extension EventStore {

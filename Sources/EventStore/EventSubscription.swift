@@ -103,6 +103,11 @@ public struct SubscriptionEnded: Error, Sendable, Equatable, CustomStringConvert
     /// The last position delivered: subscribe again from here to resume without loss.
     public let lastPosition: Int64
 
+    public init(reason: Reason, lastPosition: Int64) {
+        self.reason = reason
+        self.lastPosition = lastPosition
+    }
+
     public var description: String {
         switch reason {
         case .tooSlow(let capacity):

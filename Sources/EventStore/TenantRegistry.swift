@@ -29,6 +29,7 @@ public actor TenantRegistry {
     }
 
     /// Runs `body` with the tenant's store, opening (and creating) it when needed.
+    @discardableResult
     public nonisolated func withStore<Result>(
         _ tenant: TenantID, _ body: (EventStore) async throws -> Result
     ) async throws -> Result {

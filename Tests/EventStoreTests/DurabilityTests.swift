@@ -1,0 +1,53 @@
+import EventStore
+import Foundation
+import Testing
+
+@Suite("Durability")
+struct DurabilityTests {
+    @Test("every acknowledged append survives SIGKILL of the writing process", arguments: 1...3)
+    func killDashNine(round: Int) async throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let probe = Process()
+        probe.executableURL = productsDirectory().appendingPathComponent("store-crash-probe")
+        probe.arguments = [scratch.url.path]
+        let output = Pipe()
+        probe.standardOutput = output
+        try probe.run()
+
+        // Collect acknowledgements until a random moment after the writers got going, then kill.
+        let killAfter = Duration.milliseconds(Int.random(in: 150...600))
+        let reader = Task.detached { () -> Data in
+            var collected = Data()
+            while true {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { return collected }
+                collected.append(chunk)
+            }
+        }
+        try await Task.sleep(for: killAfter)
+        kill(probe.processIdentifier, SIGKILL)
+        probe.waitUntilExit()
+        #expect(probe.terminationReason == .uncaughtSignal)
+        let lines = String(decoding: await reader.value, as: UTF8.self).split(separator: "\n")
+
+        // Only complete lines count: the last one may have been cut by the kill.
+        var acknowledged: [(position: Int64, id: UUID)] = []
+        for line in lines.dropLast() where line.hasPrefix("ack ") {
+            let fields = line.split(separator: " ")
+            acknowledged.append((Int64(fields[1])!, UUID(uuidString: String(fields[2]))!))
+        }
+        #expect(acknowledged.count > 10, "the probe should have appended before it was killed")
+
+        let store = try EventStore.open(.tenant(TenantID("crash-probe")), in: scratch.data)
+        let log = try await store.read(after: 0, limit: 1_000_000)
+        let stored = Dictionary(uniqueKeysWithValues: log.map { ($0.id, $0.position) })
+        let lost = acknowledged.filter { stored[$0.id] != $0.position }
+        #expect(lost.isEmpty, "acknowledged but not found after the crash: \(lost.prefix(5))")
+        #expect(try await store.verify().isIntact)
+        // The reopened store keeps appending after the recovered head.
+        let next = try await store.append([event("after-crash")], to: "probe-0")
+        #expect(next.position == (log.last?.position ?? 0) + 1)
+        try await store.close()
+    }
+}
