@@ -42,7 +42,8 @@ let package = Package(
         .executableTarget(name: "store-crash-probe", dependencies: ["EventStore"], path: "Tests/StoreCrashProbe"),
         .testTarget(
             name: "EventStoreTests",
-            dependencies: ["EventStore", .product(name: "GRDB", package: "GRDB.swift")]
+            // The probe is a dependency so that `swift test` builds it before the durability test runs.
+            dependencies: ["EventStore", "store-crash-probe", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -89,10 +89,14 @@ public final class EventStore: Sendable {
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: configuration.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
                 try db.execute(sql: "PRAGMA temp_store = MEMORY")
+                var isNew = false
                 try db.inTransaction(.immediate) {
-                    try StoreSchema.claim(db, for: identity)
+                    isNew = try StoreSchema.claim(db, for: identity)
                     return .commit
                 }
+                // Move the identity out of the WAL into the main file, so that even a copy of the
+                // bare file made while the store is open names its tenant.
+                if isNew { try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw EventStoreError.corruptStore("\(url.lastPathComponent) is not a SQLite database")
@@ -194,7 +198,9 @@ public final class EventStore: Sendable {
     /// Writes what is queued, ends subscriptions and closes the file. Later calls throw ``EventStoreError/closed``.
     public func close() async throws {
         committer.close()
-        try await pool.writeWithoutTransaction { _ in }
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
         hub.close()
         try pool.close()
     }

@@ -41,15 +41,18 @@ enum StoreSchema {
     static let appendOnlyTriggers = ["events_are_append_only_update", "events_are_append_only_delete"]
 
     /// Records `identity` in a new file, or checks that an existing file belongs to it.
-    static func claim(_ db: Database, for identity: StoreIdentity) throws {
+    ///
+    /// - Returns: true when the identity was recorded just now (the file is new).
+    static func claim(_ db: Database, for identity: StoreIdentity) throws -> Bool {
         let found = try String.fetchOne(db, sql: "SELECT value FROM store_info WHERE key = 'identity'")
         guard let found else {
             try db.execute(sql: "INSERT INTO store_info (key, value) VALUES ('identity', ?)", arguments: [identity.recorded])
-            return
+            return true
         }
         guard found == identity.recorded else {
             throw EventStoreError.identityMismatch(expected: identity.recorded, found: found)
         }
+        return false
     }
 
     /// The identity a file records.

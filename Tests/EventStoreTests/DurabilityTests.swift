@@ -11,25 +11,27 @@ struct DurabilityTests {
         let probe = Process()
         probe.executableURL = productsDirectory().appendingPathComponent("store-crash-probe")
         probe.arguments = [scratch.url.path]
-        let output = Pipe()
+        // The probe writes its acknowledgements to a file: a write(2) that returned survives the kill.
+        let acks = scratch.url.appendingPathComponent("acks.txt")
+        try FileManager.default.createDirectory(at: scratch.url, withIntermediateDirectories: true)
+        try Data().write(to: acks)
+        let output = try FileHandle(forWritingTo: acks)
         probe.standardOutput = output
         try probe.run()
+        try output.close()
 
-        // Collect acknowledgements until a random moment after the writers got going, then kill.
-        let killAfter = Duration.milliseconds(Int.random(in: 150...600))
-        let reader = Task.detached { () -> Data in
-            var collected = Data()
-            while true {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { return collected }
-                collected.append(chunk)
-            }
+        // Wait until the probe is writing, then kill it at a random moment.
+        let started = ContinuousClock.now
+        while try !String(decoding: Data(contentsOf: acks), as: UTF8.self).contains("ack ") {
+            #expect(ContinuousClock.now - started < .seconds(30), "the probe never acknowledged an append")
+            guard probe.isRunning, ContinuousClock.now - started < .seconds(30) else { return }
+            try await Task.sleep(for: .milliseconds(10))
         }
-        try await Task.sleep(for: killAfter)
+        try await Task.sleep(for: .milliseconds(Int.random(in: 100...500)))
         kill(probe.processIdentifier, SIGKILL)
         probe.waitUntilExit()
         #expect(probe.terminationReason == .uncaughtSignal)
-        let lines = String(decoding: await reader.value, as: UTF8.self).split(separator: "\n")
+        let lines = String(decoding: try Data(contentsOf: acks), as: UTF8.self).split(separator: "\n")
 
         // Only complete lines count: the last one may have been cut by the kill.
         var acknowledged: [(position: Int64, id: UUID)] = []
