@@ -33,6 +33,9 @@ extension EventStore {
     /// checked (gapless positions, consecutive stream versions, unique ids, valid JSON, the hash
     /// chain) and the whole file is written in one transaction — on any error, nothing is written.
     ///
+    /// The store's ``AppendHook`` applies the imported events in the same transaction; it is not
+    /// told of the commit (live subscribers see the new head, not a notification per event).
+    ///
     /// - Parameter progress: called every `readBatchSize` events with the count so far.
     @discardableResult
     public func importJSONL(from url: URL, progress: (@Sendable (Int64) -> Void)? = nil) async throws -> ImportSummary {
@@ -43,6 +46,7 @@ extension EventStore {
             var streamVersions: [String: Int64] = [:]
             var imported: Int64 = 0
             var lineNumber = 0
+            var pending: [RecordedEvent] = []
             for line in try LineReader(url: url) {
                 lineNumber += 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
@@ -50,6 +54,7 @@ extension EventStore {
                     let event = try Self.importedEvent(
                         from: line, after: position, previous: previous, streamVersions: &streamVersions, db)
                     try EventRows.insert(event, db)
+                    pending.append(event)
                     position = event.position
                     previous = event.hash
                 } catch let error as RawJSONError {
@@ -60,8 +65,13 @@ extension EventStore {
                     throw EventStoreError.invalidImport(line: lineNumber, reason: "event id already in the log")
                 }
                 imported += 1
-                if imported % batchSize == 0 { progress?(imported) }
+                if imported % batchSize == 0 {
+                    _ = try self.configuration.hook?.apply(pending, db)
+                    pending.removeAll(keepingCapacity: true)
+                    progress?(imported)
+                }
             }
+            if !pending.isEmpty { _ = try self.configuration.hook?.apply(pending, db) }
             progress?(imported)
             return ImportSummary(events: imported, head: position)
         }

@@ -29,6 +29,8 @@ public final class EventStore: Sendable {
         public var readBatchSize = 1_000
         /// Largest number of events in one append.
         public var maxEventsPerAppend = 10_000
+        /// Runs inside every append transaction (inline projections); see ``AppendHook``.
+        public var hook: (any AppendHook)?
 
         public init() {}
     }
@@ -107,7 +109,7 @@ public final class EventStore: Sendable {
         self.configuration = configuration
         self.pool = pool
         self.hub = SubscriptionHub(committed: head)
-        self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch)
+        self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch, hook: configuration.hook)
     }
 
     // MARK: Appending

@@ -29,14 +29,16 @@ final class GroupCommitter: Sendable {
     private let hub: SubscriptionHub
     private let clock: @Sendable () -> Int64
     private let maxBatch: Int
+    private let hook: (any AppendHook)?
     private let state = Mutex(State())
     /// The last committed position and hash; read and written only on the database writer.
     private let cachedHead = Mutex<Head?>(nil)
 
     typealias Head = (position: Int64, hash: EventDigest)
 
-    init(pool: DatabasePool, hub: SubscriptionHub, clock: @escaping @Sendable () -> Int64, maxBatch: Int) {
+    init(pool: DatabasePool, hub: SubscriptionHub, clock: @escaping @Sendable () -> Int64, maxBatch: Int, hook: (any AppendHook)?) {
         self.pool = pool
+        self.hook = hook
         self.hub = hub
         self.clock = clock
         self.maxBatch = maxBatch
@@ -76,8 +78,8 @@ final class GroupCommitter: Sendable {
     private func lead(_ parts: [StreamAppend]) -> Result<AppendResult, any Error> {
         let own = pool.writeWithoutTransaction { db in
             let followers = takeBatch(limit: maxBatch - 1)
-            let outcomes = write([parts] + followers.map(\.parts), db)
-            finish(followers, outcomes: outcomes)
+            let (outcomes, outputs) = write([parts] + followers.map(\.parts), db)
+            finish(followers, outcomes: outcomes, outputs: outputs)
             return outcomes[0]
         }
         let handOff = state.withLock { state in
@@ -93,7 +95,8 @@ final class GroupCommitter: Sendable {
         while true {
             let batch = takeBatch(limit: maxBatch)
             if batch.isEmpty { return }
-            finish(batch, outcomes: write(batch.map(\.parts), db))
+            let (outcomes, outputs) = write(batch.map(\.parts), db)
+            finish(batch, outcomes: outcomes, outputs: outputs)
         }
     }
 
@@ -107,9 +110,10 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// Publishes what committed, then resumes each follower with its own outcome (the leader's,
-    /// if any, is the first outcome and is not resumed here).
-    private func finish(_ followers: [Follower], outcomes: [Result<AppendResult, any Error>]) {
+    /// Tells the hook and the subscribers what committed, then resumes each follower with its own
+    /// outcome (the leader's, if any, is the first outcome and is not resumed here).
+    private func finish(_ followers: [Follower], outcomes: [Result<AppendResult, any Error>], outputs: [any Sendable]) {
+        if let hook, !outputs.isEmpty { hook.committed(outputs) }
         hub.publish(outcomes.flatMap { outcome in
             guard case .success(let result) = outcome, !result.isRetry else { return [RecordedEvent]() }
             return result.events
@@ -119,10 +123,12 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// Writes a batch in one transaction; returns each append's own outcome.
+    /// Writes a batch in one transaction; returns each append's own outcome and the hook's outputs
+    /// of the appends that committed.
     ///
     /// A batch of one needs no savepoint: if it fails, the whole transaction rolls back.
-    private func write(_ batch: [[StreamAppend]], _ db: Database) -> [Result<AppendResult, any Error>] {
+    private func write(_ batch: [[StreamAppend]], _ db: Database) -> ([Result<AppendResult, any Error>], [any Sendable]) {
+        var outputs: [any Sendable] = []
         do {
             try db.beginTransaction(.immediate)
             var head = try cachedHead.withLock { $0 } ?? EventRows.head(db)
@@ -130,18 +136,20 @@ final class GroupCommitter: Sendable {
             var outcomes: [Result<AppendResult, any Error>] = []
             if batch.count == 1 {
                 do {
-                    outcomes.append(.success(try Self.insert(batch[0], at: recordedAt, after: &head, db)))
+                    outcomes.append(.success(try insert(batch[0], at: recordedAt, after: &head, outputs: &outputs, db)))
                 } catch {
                     try db.rollback()
-                    return [resolve(error, of: batch[0], db)]
+                    return ([resolve(error, of: batch[0], db)], [])
                 }
             } else {
                 for parts in batch {
                     do {
+                        var output: [any Sendable] = []
                         try db.inSavepoint {
-                            outcomes.append(.success(try Self.insert(parts, at: recordedAt, after: &head, db)))
+                            outcomes.append(.success(try insert(parts, at: recordedAt, after: &head, outputs: &output, db)))
                             return .commit
                         }
+                        outputs += output
                     } catch {
                         outcomes.append(resolve(error, of: parts, db))
                     }
@@ -149,18 +157,18 @@ final class GroupCommitter: Sendable {
             }
             try db.commit()
             cachedHead.withLock { $0 = head }
-            return outcomes
+            return (outcomes, outputs)
         } catch {
             if db.isInsideTransaction { try? db.rollback() }
             cachedHead.withLock { $0 = nil }
-            return batch.map { _ in .failure(error) }
+            return (batch.map { _ in .failure(error) }, [])
         }
     }
 
-    /// Inserts one caller's events after `head`, checking each stream's condition; advances
-    /// `head` only when every insert succeeded.
-    private static func insert(
-        _ parts: [StreamAppend], at recordedAt: Int64, after head: inout Head, _ db: Database
+    /// Inserts one caller's events after `head`, checking each stream's condition, and runs the
+    /// hook on them; advances `head` only when all of it succeeded.
+    private func insert(
+        _ parts: [StreamAppend], at recordedAt: Int64, after head: inout Head, outputs: inout [any Sendable], _ db: Database
     ) throws -> AppendResult {
         var next = head
         var recorded: [RecordedEvent] = []
@@ -184,6 +192,7 @@ final class GroupCommitter: Sendable {
                 recorded.append(row)
             }
         }
+        if let output = try hook?.apply(recorded, db) { outputs.append(output) }
         head = next
         return AppendResult(events: recorded, isRetry: false)
     }

@@ -1,0 +1,93 @@
+import Foundation
+
+/// An aggregate's rules as two pure functions (the Decider pattern):
+/// `decide(command, state) throws -> [DomainEvent]` says what happens, `evolve(state, event)`
+/// says what it changes. State is the fold of the aggregate's stream; I/O (loading the stream,
+/// appending the events with the stream's version as the expected version) lives at the edges.
+public protocol Decider {
+    associatedtype State: Sendable, Equatable
+    associatedtype Command: Sendable
+
+    static var initialState: State { get }
+    static func decide(_ command: Command, _ state: State, _ context: DecisionContext) throws -> [DomainEvent]
+    static func evolve(_ state: State, _ event: DomainEvent) -> State
+}
+
+extension Decider {
+    /// The state after `events`, from the initial state.
+    public static func fold<S: Sequence>(_ events: S) -> State where S.Element == DomainEvent {
+        events.reduce(initialState, evolve)
+    }
+}
+
+/// What a decision may depend on besides state and command: who asks, the time, and fresh ids.
+/// Injected, so that deciders stay pure and tests deterministic.
+public struct DecisionContext: Sendable {
+    /// The acting principal (a user id, `agent:<id>`, `runtime` or `system`).
+    public var actor: String
+    /// The tenant the command is for (object keys are scoped to it).
+    public var tenant: String
+    /// Now, in ms since 1970 UTC.
+    public var now: Millis
+    /// A fresh unique id.
+    public var newID: @Sendable () -> String
+    /// A fresh random DM pairing code candidate (8 characters of ``PairingCode/alphabet``).
+    public var newPairingCode: @Sendable () -> String
+
+    public init(
+        actor: String, tenant: String, now: Millis,
+        newID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+        newPairingCode: @escaping @Sendable () -> String = PairingCode.random
+    ) {
+        self.actor = actor
+        self.tenant = tenant
+        self.now = now
+        self.newID = newID
+        self.newPairingCode = newPairingCode
+    }
+}
+
+/// DM pairing codes as OpenClaw makes them: 8 characters from an alphabet without 0, O, 1 or I.
+public enum PairingCode {
+    public static let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+    public static let length = 8
+
+    @Sendable public static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+
+    public static func isValid(_ code: String) -> Bool {
+        code.count == length && code.allSatisfy(alphabet.contains)
+    }
+}
+
+/// Time-to-live rules, as OpenClaw and the plan set them.
+public enum Expiry {
+    /// Device pairing requests: 5 minutes.
+    public static let devicePairing: Millis = 5 * 60 * 1000
+    /// DM pairing codes: 1 hour.
+    public static let dmPairing: Millis = 60 * 60 * 1000
+    /// Exec approvals: 30 minutes unless the runtime says otherwise.
+    public static let execApproval: Millis = 30 * 60 * 1000
+    /// Held commands: 24 hours.
+    public static let approval: Millis = 24 * 60 * 60 * 1000
+}
+
+/// Input checks shared by deciders.
+enum Check {
+    static func text(_ value: String, _ field: String, max: Int = 200) throws {
+        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw DomainError.invalid("\(field) must not be empty") }
+        guard value.count <= max else { throw DomainError.invalid("\(field) is longer than \(max) characters") }
+    }
+
+    static func identifier(_ value: String, _ field: String) throws {
+        guard (1...128).contains(value.utf8.count),
+              value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "\\") })
+        else { throw DomainError.invalid("\(field) must be 1-128 printable ASCII characters without spaces or slashes") }
+    }
+
+    static func positive(_ amount: Micros, _ field: String) throws {
+        guard amount > 0 else { throw DomainError.invalid("\(field) must be greater than zero") }
+    }
+}

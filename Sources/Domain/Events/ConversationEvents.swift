@@ -1,0 +1,128 @@
+/// Website threads and their messages (`thread-<id>`), OpenClaw sessions (`session-<key>`), chat
+/// runs through the runtime (`run-<id>`) and tool calls (`tool-<id>`).
+
+public enum ThreadKind: String, Codable, Sendable, CaseIterable { case chat, project, openclaw }
+
+public enum MessageRole: String, Codable, Sendable, CaseIterable { case user, assistant, system, tool }
+
+/// Schema version 2: v1 called `kind` `type` (see ``Upcaster``).
+public struct ThreadCreated: EventPayload {
+    public static let type = "thread.created"
+    public let threadId: String
+    public let kind: ThreadKind
+    public let title: String
+    public var stream: String { Streams.thread(threadId) }
+}
+
+public struct ThreadRenamed: EventPayload {
+    public static let type = "thread.renamed"
+    public let threadId: String
+    public let title: String
+    public var stream: String { Streams.thread(threadId) }
+}
+
+public struct ThreadArchived: EventPayload {
+    public static let type = "thread.archived"
+    public let threadId: String
+    public var stream: String { Streams.thread(threadId) }
+}
+
+public struct ThreadUnarchived: EventPayload {
+    public static let type = "thread.unarchived"
+    public let threadId: String
+    public var stream: String { Streams.thread(threadId) }
+}
+
+/// A message with AI SDK UIMessage `parts` (kept as JSON).
+public struct MessageAdded: EventPayload {
+    public static let type = "message.added"
+    public let threadId: String
+    public let messageId: String
+    public let role: MessageRole
+    public let parts: [JSONValue]
+    public var stream: String { Streams.thread(threadId) }
+}
+
+public struct SessionObserved: EventPayload {
+    public static let type = "session.observed"
+    public let key: String
+    public let kind: String
+    public let channel: String
+    public let displayName: String?
+    public let updatedAt: Millis
+    public let totalTokens: Int64
+    public var stream: String { Streams.session(key) }
+}
+
+public struct SessionMessageSent: EventPayload {
+    public static let type = "session.message_sent"
+    public let key: String
+    public let message: String
+    public let runId: String?
+    public var stream: String { Streams.session(key) }
+}
+
+public struct SessionReplyReceived: EventPayload {
+    public static let type = "session.reply_received"
+    public let key: String
+    public let reply: String
+    public let runId: String?
+    public var stream: String { Streams.session(key) }
+}
+
+public struct TokenUsage: Codable, Sendable, Equatable {
+    public let inputTokens: Int64
+    public let outputTokens: Int64
+    public var totalTokens: Int64 { inputTokens + outputTokens }
+}
+
+public struct RunStarted: EventPayload {
+    public static let type = "run.started"
+    public let runId: String
+    public let sessionKey: String
+    public let model: String
+    public let input: String
+    public var stream: String { Streams.run(runId) }
+}
+
+public struct RunCompleted: EventPayload {
+    public static let type = "run.completed"
+    public let runId: String
+    public let text: String
+    public let usage: TokenUsage
+    public var stream: String { Streams.run(runId) }
+}
+
+public struct RunFailed: EventPayload {
+    public static let type = "run.failed"
+    public let runId: String
+    public let error: String
+    public var stream: String { Streams.run(runId) }
+}
+
+public struct ToolInvoked: EventPayload {
+    public static let type = "tool.invoked"
+    public let callId: String
+    public let tool: String
+    public let action: String?
+    /// SHA-256 (hex) of the arguments: what was asked, without storing arguments that may hold secrets.
+    public let argsDigest: String
+    public let sessionKey: String?
+    public var stream: String { Streams.tool(callId) }
+}
+
+public struct ToolCompleted: EventPayload {
+    public static let type = "tool.completed"
+    public let callId: String
+    public let ok: Bool
+    public let durationMs: Int64
+    public let resultBytes: Int64
+    public var stream: String { Streams.tool(callId) }
+}
+
+public struct ToolFailed: EventPayload {
+    public static let type = "tool.failed"
+    public let callId: String
+    public let error: String
+    public var stream: String { Streams.tool(callId) }
+}

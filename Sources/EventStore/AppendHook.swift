@@ -1,0 +1,16 @@
+import GRDB
+
+/// Work that runs inside every append transaction — inline projections — and hears what committed.
+///
+/// The store calls ``apply(_:_:)`` after inserting an append's events, in the same transaction
+/// (in the append's own savepoint when appends share a transaction): throwing fails that append
+/// and nothing of it is written. After COMMIT the store calls ``committed(_:)`` once per
+/// transaction with the outputs of its appends, in position order, before any caller resumes
+/// or any subscriber hears of the events. `apply` must keep no state between calls: a call whose
+/// transaction rolls back leaves no trace.
+public protocol AppendHook: Sendable {
+    /// Applies `events` (in position order) to what lives next to the log in `db`.
+    func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)?
+    /// Hears the outputs of the appends a transaction committed, in position order.
+    func committed(_ outputs: [any Sendable])
+}
