@@ -40,6 +40,7 @@ let package = Package(
         ),
         // Test support: a child process the durability test kills with SIGKILL mid-append.
         .executableTarget(name: "store-crash-probe", dependencies: ["EventStore"], path: "Tests/StoreCrashProbe"),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(
             name: "EventStoreTests",
             // The probe is a dependency so that `swift test` builds it before the durability test runs.

@@ -1,0 +1,63 @@
+@testable import Domain
+import Testing
+
+@Suite("Access and instance")
+struct AccessAndInstanceTests {
+    @Test("joining the waitlist is idempotent by lowercased email")
+    func waitlistIdempotent() throws {
+        let joined = try when(AccessDecider.self, .joinWaitlist(email: " Ada@Example.com ", source: nil))
+        #expect(joined == [.waitlistJoined(WaitlistJoined(email: "ada@example.com", source: "hatchery"))])
+        #expect(try when(AccessDecider.self, given: joined, .joinWaitlist(email: "ADA@example.com", source: "x")).isEmpty)
+        #expect(domainError { try when(AccessDecider.self, .joinWaitlist(email: "not-an-email", source: nil)) } != nil)
+    }
+
+    @Test("approving a waitlist entry needs the entry; approving twice writes nothing")
+    func waitlistApproval() throws {
+        #expect(domainError { try when(AccessDecider.self, .setWaitlistApproval(email: "a@b.co", approved: true)) } == .notFound("a@b.co is not on the waitlist"))
+        let joined: [DomainEvent] = [.waitlistJoined(WaitlistJoined(email: "a@b.co", source: "hatchery"))]
+        let approved = try when(AccessDecider.self, given: joined, .setWaitlistApproval(email: "a@b.co", approved: true))
+        #expect(approved == [.waitlistApproved(WaitlistApproved(email: "a@b.co", by: "user_admin"))])
+        #expect(try when(AccessDecider.self, given: joined + approved, .setWaitlistApproval(email: "a@b.co", approved: true)).isEmpty)
+        #expect(try when(AccessDecider.self, given: joined + approved, .setWaitlistApproval(email: "a@b.co", approved: false))
+            == [.waitlistRevoked(WaitlistRevoked(email: "a@b.co", by: "user_admin"))])
+    }
+
+    @Test("provisioning needs access: the user flag or an approved waitlist email")
+    func provisionNeedsAccess() throws {
+        let none = AccessStatus(userAccess: false, waitlistApproved: false)
+        #expect(domainError { try when(InstanceDecider.self, .provision(instanceType: "standard", access: none, approvalId: "a1")) }
+            == .forbidden("access is not enabled: join the waitlist or ask an admin"))
+        for access in [AccessStatus(userAccess: true, waitlistApproved: false), AccessStatus(userAccess: false, waitlistApproved: true)] {
+            #expect(try when(InstanceDecider.self, .provision(instanceType: "standard", access: access, approvalId: "a1"))
+                == [.instanceProvisionRequested(InstanceProvisionRequested(instanceType: "standard", approvalId: "a1"))])
+        }
+    }
+
+    @Test("lifecycle: provision → ready → restart → restarted; a second restart while one runs is refused")
+    func lifecycle() throws {
+        let history: [DomainEvent] = [
+            .instanceProvisionRequested(InstanceProvisionRequested(instanceType: "standard", approvalId: "a1")),
+            .instanceProvisioned(InstanceProvisioned(runtimeName: "oc-user-1")),
+        ]
+        let restart = try when(InstanceDecider.self, given: history, .restart(approvalId: "a2"))
+        #expect(restart == [.instanceRestartRequested(InstanceRestartRequested(approvalId: "a2"))])
+        #expect(domainError { try when(InstanceDecider.self, given: history + restart, .restart(approvalId: "a3")) } == .conflict("a restart is already in progress"))
+        #expect(try when(InstanceDecider.self, given: history + restart, .recordRestarted) == [.instanceRestarted(InstanceRestarted(approvalId: "a2"))])
+        #expect(domainError { try when(InstanceDecider.self, given: history, .provision(instanceType: "standard", access: .init(userAccess: true, waitlistApproved: false), approvalId: "a4")) }
+            == .conflict("the instance is already ready"))
+    }
+
+    @Test("backups land under openclaw/<tenant>/ only")
+    func backupKeys() throws {
+        let history: [DomainEvent] = [
+            .instanceProvisionRequested(InstanceProvisionRequested(instanceType: "standard", approvalId: "a1")),
+            .instanceProvisioned(InstanceProvisioned(runtimeName: "oc")),
+            .backupRequested(BackupRequested(backupId: "b1")),
+        ]
+        let sha = String(repeating: "ab", count: 32)
+        #expect(domainError { try when(InstanceDecider.self, given: history, .recordBackupTaken(backupId: "b1", objectKey: "openclaw/user_2/x.tar", bytes: 10, sha256: sha)) } != nil)
+        #expect(domainError { try when(InstanceDecider.self, given: history, .recordBackupTaken(backupId: "b1", objectKey: "openclaw/user_1/../user_2/x", bytes: 10, sha256: sha)) } != nil)
+        let taken = try when(InstanceDecider.self, given: history, .recordBackupTaken(backupId: "b1", objectKey: "openclaw/user_1/b1.tar.zst", bytes: 10, sha256: sha))
+        #expect(taken == [.backupTaken(BackupTaken(backupId: "b1", objectKey: "openclaw/user_1/b1.tar.zst", bytes: 10, sha256: sha, at: 1_000_000))])
+    }
+}

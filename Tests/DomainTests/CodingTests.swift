@@ -1,0 +1,61 @@
+@testable import Domain
+import Foundation
+import Testing
+
+@Suite("Event coding and upcasting")
+struct CodingTests {
+    @Test("every event type round-trips through its stored form")
+    func roundTrip() throws {
+        let samples: [DomainEvent] = [
+            .threadCreated(ThreadCreated(threadId: "t1", kind: .chat, title: "Hi \"there\"\n")),
+            .messageAdded(MessageAdded(threadId: "t1", messageId: "m1", role: .assistant, parts: [["type": "text", "text": "é ✓ \u{1F600}"]])),
+            .approvalRequested(ApprovalRequested(
+                approvalId: "a", action: .approveDmPairing(channel: "telegram", code: "ABCDEFGH", notify: true), summary: "s", risk: .medium,
+                costEstimateMicros: nil, toolName: "t", toolInput: ["x": 1], requestedBy: "u", expiresAt: 5)),
+            .creditsCharged(CreditsCharged(chargeId: "c", amountMicros: Int64.max, reason: .backupStorage, ref: "r", approvalId: nil)),
+        ]
+        for event in samples {
+            let decoded = try DomainEvent.decode(type: event.type, schemaVersion: event.schemaVersion, data: event.data())
+            #expect(decoded == event)
+        }
+        #expect(DomainEvent.types.count == Set(DomainEvent.types).count)
+        #expect(DomainEvent.types.count == 53)
+    }
+
+    @Test("thread.created v1 (`type`) is upcast to v2 (`kind`) on read")
+    func upcast() throws {
+        let v1 = Data(#"{"threadId":"t1","title":"Old","type":"project"}"#.utf8)
+        #expect(try DomainEvent.decode(type: "thread.created", schemaVersion: 1, data: v1)
+            == .threadCreated(ThreadCreated(threadId: "t1", kind: .project, title: "Old")))
+        #expect(throws: DomainError.self) { try DomainEvent.decode(type: "thread.created", schemaVersion: 3, data: v1) }
+        #expect(DomainEvent.threadCreated(ThreadCreated(threadId: "t", kind: .chat, title: "x")).schemaVersion == 2)
+    }
+
+    @Test("a payload that does not match its type names the field")
+    func fieldErrors() {
+        let bad = Data(#"{"threadId":"t1","messageId":"m","role":"user","parts":[{"type":1}]}"#.utf8)
+        #expect(throws: DomainError.self) { try DomainEvent.decode(type: "message.added", schemaVersion: 1, data: Data(#"{"threadId":"t1"}"#.utf8)) }
+        do {
+            _ = try DomainEvent.decode(type: "credits.granted", schemaVersion: 1, data: Data(#"{"grantId":"g","amountMicros":1.5,"reason":"r","by":"u"}"#.utf8))
+            Issue.record("a fractional amount decoded")
+        } catch {
+            #expect("\(error)".contains("amountMicros"))
+        }
+        #expect((try? DomainEvent.decode(type: "message.added", schemaVersion: 1, data: bad)) != nil)
+    }
+
+    @Test("the JSON writer sorts keys and escapes; the parser refuses what is not JSON", arguments: [
+        "{", "[1,]", "{\"a\":1,\"a\":2}", "01", "\"\u{01}\"", "tru", "1 2", "\"\\x\"", "{\"a\" 1}",
+    ])
+    func parserRefuses(text: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Data(text.utf8)) }
+    }
+
+    @Test("writer output is canonical")
+    func canonical() throws {
+        let value = try JSONParser.parse(Data(#"{"b":[1,-2,3.5,"\u00e9\n"],"a":{"z":null,"y":true}}"#.utf8))
+        #expect(JSONWriter.string(value) == #"{"a":{"y":true,"z":null},"b":[1,-2,3.5,"é\n"]}"#)
+        #expect(try JSONParser.parse(Data("-9223372036854775808".utf8)) == .integer(.min))
+        #expect(try JSONParser.parse(Data("9223372036854775808".utf8)) == .double(9223372036854775808))
+    }
+}
