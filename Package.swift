@@ -27,7 +27,7 @@ let package = Package(
             ]
         ),
         .target(name: "Domain"),
-        .target(name: "Projections", dependencies: ["Domain", "EventStore"]),
+        .target(name: "Projections", dependencies: ["Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Gateway", dependencies: ["Projections", "Domain", "EventStore"]),
         .executableTarget(
             name: "clawcloud",
@@ -41,6 +41,10 @@ let package = Package(
         // Test support: a child process the durability test kills with SIGKILL mid-append.
         .executableTarget(name: "store-crash-probe", dependencies: ["EventStore"], path: "Tests/StoreCrashProbe"),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: ["Projections", "Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "EventStoreTests",
             // The probe is a dependency so that `swift test` builds it before the durability test runs.

@@ -1,0 +1,70 @@
+import GRDB
+
+/// Which version of each projection a store file holds, and in which tables.
+///
+/// A projection's tables are named `proj_<name>_<collection>_g<generation>`; a rebuild fills a
+/// new generation while the current one keeps answering, then swaps the catalog row and drops
+/// the old tables in one transaction.
+public enum ProjectionCatalog {
+    public struct Entry: Sendable, Equatable {
+        public var version: Int
+        public var generation: Int
+    }
+
+    static func createCatalog(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS projection_versions (
+                name       TEXT PRIMARY KEY NOT NULL,
+                version    INTEGER NOT NULL,
+                generation INTEGER NOT NULL
+            ) STRICT
+            """)
+    }
+
+    /// The active entry of `name`, or nil when the projection was never built in this file.
+    public static func entry(_ db: Database, _ name: String) throws -> Entry? {
+        guard try db.tableExists("projection_versions") else { return nil }
+        let row = try GRDB.Row.fetchOne(
+            db.cachedStatement(sql: "SELECT version, generation FROM projection_versions WHERE name = ?"), arguments: [name])
+        return row.map { Entry(version: $0["version"], generation: $0["generation"]) }
+    }
+
+    static func setEntry(_ db: Database, _ name: String, _ entry: Entry) throws {
+        try createCatalog(db)
+        try db.execute(
+            sql: "INSERT INTO projection_versions (name, version, generation) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, generation = excluded.generation",
+            arguments: [name, entry.version, entry.generation])
+    }
+
+    public static func table(_ name: String, _ collection: String, generation: Int) -> String {
+        "proj_\(name)_\(collection)_g\(generation)"
+    }
+
+    /// The table serving `collection` of `name` now (nil if the projection was never built).
+    public static func activeTable(_ db: Database, _ name: String, _ collection: String) throws -> String? {
+        try entry(db, name).map { table(name, collection, generation: $0.generation) }
+    }
+
+    static func createTables(_ db: Database, _ projection: any Projection, generation: Int) throws {
+        for collection in projection.collections {
+            let table = table(projection.name, collection, generation: generation)
+            try db.execute(sql: """
+                CREATE TABLE "\(table)" (
+                    key      TEXT PRIMARY KEY NOT NULL,
+                    scope    TEXT NOT NULL,
+                    sort     INTEGER NOT NULL,
+                    position INTEGER NOT NULL,
+                    body     TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX "\(table)_scope_sort" ON "\(table)" (scope, sort);
+                CREATE INDEX "\(table)_position" ON "\(table)" (position);
+                """)
+        }
+    }
+
+    static func dropTables(_ db: Database, _ projection: any Projection, generation: Int) throws {
+        for collection in projection.collections {
+            try db.execute(sql: "DROP TABLE IF EXISTS \"\(table(projection.name, collection, generation: generation))\"")
+        }
+    }
+}

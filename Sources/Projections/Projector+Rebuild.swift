@@ -1,0 +1,106 @@
+import Domain
+import EventStore
+import Foundation
+import GRDB
+
+extension Projector {
+    /// Progress of a build: events applied so far, out of the head when it began.
+    public typealias Progress = @Sendable (_ done: Int64, _ total: Int64) -> Void
+
+    /// Builds projections this file never had and rebuilds those whose version changed.
+    /// - Returns: the names of the projections it built.
+    @discardableResult
+    public func prepare(_ store: EventStore, progress: Progress? = nil) async throws -> [String] {
+        let outdated = try await store.pool.read { db in
+            try self.projections.filter { try ProjectionCatalog.entry(db, $0.name)?.version != $0.version }.map(\.name)
+        }
+        if !outdated.isEmpty { try await rebuild(store, only: Set(outdated), progress: progress) }
+        return outdated
+    }
+
+    /// Rebuilds projections (all, or those named) from the log into new tables while the current
+    /// ones keep serving, then swaps them in, in one transaction that also applies whatever was
+    /// appended meanwhile.
+    ///
+    /// Reading and decoding the next batch overlaps with writing the current one.
+    public func rebuild(_ store: EventStore, only names: Set<String>? = nil, progress: Progress? = nil) async throws {
+        let targets = projections.filter { names?.contains($0.name) ?? true }
+        if let names, let unknown = names.first(where: { name in !projections.contains { $0.name == name } }) {
+            throw DomainError.notFound("no projection named \(unknown)")
+        }
+        let builders = try await store.pool.write { db in
+            try targets.map { projection in
+                let generation = (try ProjectionCatalog.entry(db, projection.name)?.generation ?? 0) + 1
+                try ProjectionCatalog.dropTables(db, projection, generation: generation)
+                try ProjectionCatalog.createTables(db, projection, generation: generation)
+                return Builder(projection: projection, generation: generation)
+            }
+        }
+        let head = store.head
+        var cursor: Int64 = 0
+        var next = Task { try await Self.nextBatch(store, after: 0, through: head) }
+        while true {
+            let batch = try await next.value
+            guard let last = batch.last?.context.position else { break }
+            next = Task { try await Self.nextBatch(store, after: last, through: head) }
+            try await store.pool.write { db in
+                for builder in builders { try builder.apply(batch, db) }
+            }
+            cursor = last
+            progress?(cursor, head)
+        }
+        let caughtUp = cursor
+        cursor = try await store.pool.write { db in
+            // Events appended while the batches were written, then the swap.
+            var cursor = caughtUp
+            while true {
+                let batch = try Self.decodedBatch(after: cursor, through: .max, db)
+                guard let last = batch.last?.context.position else { break }
+                for builder in builders { try builder.apply(batch, db) }
+                cursor = last
+            }
+            for builder in builders {
+                try builder.flush(db)
+                let old = try ProjectionCatalog.entry(db, builder.projection.name)
+                try ProjectionCatalog.setEntry(db, builder.projection.name, .init(version: builder.projection.version, generation: builder.generation))
+                if let old { try ProjectionCatalog.dropTables(db, builder.projection, generation: old.generation) }
+            }
+            return cursor
+        }
+        progress?(cursor, max(head, cursor))
+    }
+
+    private static func nextBatch(_ store: EventStore, after position: Int64, through head: Int64) async throws -> [Decoded] {
+        guard position < head else { return [] }
+        return try decode(try await store.read(after: position, through: head, limit: batchSize))
+    }
+
+    /// Every row of every collection of `name` as `{collection: {key: row}}` (for fixtures and tests).
+    public func dump(_ db: Database, _ name: String) throws -> JSONValue {
+        guard let projection = projection(named: name) else { throw DomainError.notFound("no projection named \(name)") }
+        var collections: [String: JSONValue] = [:]
+        for collection in projection.collections {
+            var rows: [String: JSONValue] = [:]
+            if let table = try ProjectionCatalog.activeTable(db, name, collection) {
+                for row in try GRDB.Row.fetchAll(db, sql: "SELECT key, body FROM \"\(table)\" ORDER BY key") {
+                    let body: String = row["body"]
+                    rows[row["key"]] = try JSONParser.parse(Data(body.utf8))
+                }
+            }
+            collections[collection] = .object(rows)
+        }
+        return .object(collections)
+    }
+
+    /// Every row of `name` exactly as stored (key, scope, sort, position, body), for comparing an
+    /// inline-built projection with a rebuilt one byte for byte.
+    public func storedRows(_ db: Database, _ name: String) throws -> [String] {
+        guard let projection = projection(named: name) else { throw DomainError.notFound("no projection named \(name)") }
+        return try projection.collections.flatMap { collection -> [String] in
+            guard let table = try ProjectionCatalog.activeTable(db, name, collection) else { return [] }
+            return try GRDB.Row.fetchAll(db, sql: "SELECT key, scope, sort, position, body FROM \"\(table)\" ORDER BY key").map { row in
+                "\(collection)\t\(row["key"] as String)\t\(row["scope"] as String)\t\(row["sort"] as Int64)\t\(row["position"] as Int64)\t\(row["body"] as String)"
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Domain
+import EventStore
+import Foundation
+import GRDB
+
+/// Applies projections to a store's events inside each append transaction (as the store's
+/// ``AppendHook``), rebuilds them from the log, and publishes their changes after commit.
+///
+/// ```swift
+/// let projector = Projector.tenant()
+/// var configuration = EventStore.Configuration()
+/// configuration.hook = projector
+/// let store = try EventStore.open(.tenant(id), in: data, configuration: configuration)
+/// try await projector.prepare(store)   // builds missing projections, rebuilds changed ones
+/// ```
+public final class Projector: AppendHook {
+    public let projections: [any Projection]
+    /// Changes published after each commit.
+    public let changes = ChangeFeed()
+
+    public init(_ projections: [any Projection]) {
+        self.projections = projections
+    }
+
+    /// The projections of a tenant store.
+    public static func tenant() -> Projector {
+        Projector([
+            ThreadsIndex(), ThreadMessages(), SessionsView(), BillingSummary(), InstanceStatus(), DevicesAndPairing(),
+            ApprovalsQueue(), AuditLog(), HatcheryGraph(),
+        ])
+    }
+
+    /// The projections of the platform store.
+    public static func platform() -> Projector { Projector([AdminDirectory()]) }
+
+    public func projection(named name: String) -> (any Projection)? {
+        projections.first { $0.name == name }
+    }
+
+    // MARK: Inline
+
+    public func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)? {
+        guard let first = events.first else { return nil }
+        var targets: [(any Projection, ProjectionRows)] = []
+        let workset = Workset(db: db)
+        for projection in projections {
+            let entry = try ProjectionCatalog.entry(db, projection.name)
+                ?? buildInPlace(projection, through: first.position - 1, db)
+            targets.append((projection, rows(projection, generation: entry.generation, workset)))
+        }
+        for recorded in events {
+            let event = try DomainEvent.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+            let context = EventContext(recorded)
+            workset.position = recorded.position
+            for (projection, rows) in targets { try projection.apply(event, context, rows) }
+        }
+        let changes = try workset.flush(collectChanges: true)
+        return changes.isEmpty ? nil : changes
+    }
+
+    public func committed(_ outputs: [any Sendable]) {
+        for case let changes as [ProjectionChange] in outputs { self.changes.publish(changes) }
+    }
+
+    private func rows(_ projection: any Projection, generation: Int, _ workset: Workset) -> ProjectionRows {
+        let tables = Dictionary(uniqueKeysWithValues: projection.collections.map {
+            ($0, ProjectionCatalog.table(projection.name, $0, generation: generation))
+        })
+        return ProjectionRows(projection: projection.name, tables: tables, workset: workset)
+    }
+
+    /// A projection met for the first time inside an append: built from the log before it, here.
+    private func buildInPlace(_ projection: any Projection, through last: Int64, _ db: Database) throws -> ProjectionCatalog.Entry {
+        let entry = ProjectionCatalog.Entry(version: projection.version, generation: 1)
+        try ProjectionCatalog.createTables(db, projection, generation: entry.generation)
+        let builder = Builder(projection: projection, generation: entry.generation)
+        var cursor: Int64 = 0
+        while cursor < last {
+            let batch = try Self.decodedBatch(after: cursor, through: last, db)
+            guard let end = batch.last else { break }
+            try builder.apply(batch, db)
+            cursor = end.context.position
+        }
+        try builder.flush(db)
+        try ProjectionCatalog.setEntry(db, projection.name, entry)
+        return entry
+    }
+
+    // MARK: Building and rebuilding
+
+    /// An event decoded for projections.
+    struct Decoded: Sendable {
+        let event: DomainEvent
+        let context: EventContext
+    }
+
+    static let batchSize = 2_000
+
+    static func decodedBatch(after position: Int64, through last: Int64, _ db: Database) throws -> [Decoded] {
+        try decode(EventLog.read(after: position, through: last, limit: batchSize, db))
+    }
+
+    static func decode(_ events: [RecordedEvent]) throws -> [Decoded] {
+        try events.map { recorded in
+            Decoded(event: try DomainEvent.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data),
+                    context: EventContext(recorded))
+        }
+    }
+
+    /// Builds one projection's new generation from decoded events, keeping every row it wrote in
+    /// memory so that nothing is read back from disk. Used by one task at a time, inside the
+    /// writer's transactions (hence `@unchecked Sendable`).
+    final class Builder: @unchecked Sendable {
+        let projection: any Projection
+        let generation: Int
+        private var workset: Workset?
+
+        init(projection: any Projection, generation: Int) {
+            self.projection = projection
+            self.generation = generation
+        }
+
+        func apply(_ batch: [Decoded], _ db: Database) throws {
+            let tables = Set(projection.collections.map { ProjectionCatalog.table(projection.name, $0, generation: generation) })
+            let workset = self.workset ?? Workset(db: db, emptyTables: tables, keepsRows: true)
+            self.workset = workset
+            workset.rebind(db)
+            let rows = ProjectionRows(
+                projection: projection.name,
+                tables: Dictionary(uniqueKeysWithValues: projection.collections.map { ($0, ProjectionCatalog.table(projection.name, $0, generation: generation)) }),
+                workset: workset)
+            for decoded in batch {
+                workset.position = decoded.context.position
+                try projection.apply(decoded.event, decoded.context, rows)
+            }
+            _ = try workset.flush(collectChanges: false)
+        }
+
+        func flush(_ db: Database) throws {
+            workset?.rebind(db)
+            _ = try workset?.flush(collectChanges: false)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Domain
+
+/// Platform view for admins: users with their access flags, and the waitlist with approval state.
+public struct AdminDirectory: Projection {
+    public let name = "admin"
+    public let version = 1
+    public let collections = ["users", "waitlist"]
+    public init() {}
+
+    public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
+        let at = context.recordedAt
+        switch event {
+        case .userRegistered(let e):
+            rows.put("users", e.userId, [
+                "userId": .string(e.userId), "kind": .string(e.kind.rawValue), "email": json(e.email), "name": json(e.name),
+                "accessEnabled": false, "accessUpdatedAt": .null, "accessUpdatedBy": .null, "createdAt": .integer(at),
+            ], sort: at)
+        case .accessEnabled(let e):
+            try access(e.userId, true, by: e.by, at, rows)
+        case .accessDisabled(let e):
+            try access(e.userId, false, by: e.by, at, rows)
+        case .waitlistJoined(let e):
+            rows.put("waitlist", e.email, [
+                "email": .string(e.email), "source": .string(e.source), "createdAt": .integer(at), "approved": false,
+                "approvedAt": .null, "approvedBy": .null,
+            ], scope: "waiting", sort: at)
+        case .waitlistApproved(let e):
+            try rows.updateExisting("waitlist", e.email, scope: "approved") { row in
+                row["approved"] = true; row["approvedAt"] = .integer(at); row["approvedBy"] = .string(e.by)
+            }
+        case .waitlistRevoked(let e):
+            try rows.updateExisting("waitlist", e.email, scope: "waiting") { row in
+                row["approved"] = false; row["approvedAt"] = .null; row["approvedBy"] = .null
+            }
+        default: break
+        }
+    }
+
+    /// Access can be set before the user first signs in: the row is created then.
+    private func access(_ userId: String, _ enabled: Bool, by: String, _ at: Millis, _ rows: ProjectionRows) throws {
+        try rows.update("users", userId, sort: at, initial: {
+            ["userId": .string(userId), "kind": "human", "email": .null, "name": .null, "createdAt": .integer(at)]
+        }) { row in
+            row["accessEnabled"] = .bool(enabled); row["accessUpdatedAt"] = .integer(at); row["accessUpdatedBy"] = .string(by)
+        }
+    }
+}

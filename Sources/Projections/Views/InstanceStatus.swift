@@ -1,0 +1,61 @@
+import Domain
+
+/// The instance: status (none/provisioning/ready/error/deleted), runtime name, gateway status,
+/// version, instance type, last backup and last ready time; and every backup.
+public struct InstanceStatus: Projection {
+    public let name = "instance"
+    public let version = 1
+    public let collections = ["instance", "backups"]
+    public init() {}
+
+    public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
+        let at = context.recordedAt
+        switch event {
+        case .instanceProvisionRequested(let e):
+            rows.put("instance", "instance", [
+                "status": "provisioning", "runtimeName": .null, "instanceType": .string(e.instanceType), "gateway": .null,
+                "version": [:], "lastBackupAt": .null, "lastBackupId": .null, "lastReadyAt": .null, "restartPending": false,
+                "createdAt": .integer(at), "updatedAt": .integer(at), "error": .null,
+            ])
+        case .instanceProvisioned(let e):
+            try instance(rows, at) { $0["status"] = "ready"; $0["runtimeName"] = .string(e.runtimeName); $0["lastReadyAt"] = .integer(at) }
+        case .instanceProvisionFailed(let e):
+            try instance(rows, at) { $0["status"] = "error"; $0["error"] = .string(e.reason) }
+        case .instanceStatusObserved(let e):
+            try instance(rows, at) { row in
+                row["gateway"] = .string(e.gateway.rawValue)
+                row["version"] = .object(e.version.mapValues(JSONValue.string))
+                row["instanceType"] = .string(e.instanceType)
+            }
+        case .instanceRestartRequested:
+            try instance(rows, at) { $0["restartPending"] = true }
+        case .instanceRestarted:
+            try instance(rows, at) { $0["restartPending"] = false; $0["lastReadyAt"] = .integer(at) }
+        case .instanceRestartFailed(let e):
+            try instance(rows, at) { $0["restartPending"] = false; $0["error"] = .string(e.reason) }
+        case .instanceDeleted:
+            try instance(rows, at) { $0["status"] = "deleted"; $0["gateway"] = .null; $0["restartPending"] = false }
+        case .backupRequested(let e):
+            rows.put("backups", e.backupId, [
+                "backupId": .string(e.backupId), "status": "requested", "requestedAt": .integer(at), "objectKey": .null,
+                "bytes": .null, "sha256": .null, "takenAt": .null, "reason": .null,
+            ], scope: "requested", sort: at)
+        case .backupTaken(let e):
+            try rows.updateExisting("backups", e.backupId, scope: "taken") { row in
+                row["status"] = "taken"; row["objectKey"] = .string(e.objectKey); row["bytes"] = .integer(e.bytes)
+                row["sha256"] = .string(e.sha256); row["takenAt"] = .integer(e.at)
+            }
+            try instance(rows, at) { $0["lastBackupAt"] = .integer(e.at); $0["lastBackupId"] = .string(e.backupId) }
+        case .backupFailed(let e):
+            try rows.updateExisting("backups", e.backupId, scope: "failed") { $0["status"] = "failed"; $0["reason"] = .string(e.reason) }
+        default: break
+        }
+    }
+
+    private func instance(_ rows: ProjectionRows, _ at: Millis, _ change: (inout Row) -> Void) throws {
+        try rows.updateExisting("instance", "instance") { row in
+            change(&row)
+            row["updatedAt"] = .integer(at)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Domain
+
+/// OpenClaw sessions (key, kind, channel, display name, last activity, tokens) and their
+/// transcripts as ClawCloud saw them: messages sent, replies, and chat runs.
+public struct SessionsView: Projection {
+    public let name = "sessions"
+    public let version = 1
+    public let collections = ["sessions", "transcript"]
+    public init() {}
+
+    public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
+        switch event {
+        case .sessionObserved(let e):
+            try touch(e.key, at: e.updatedAt, rows) { row in
+                row["kind"] = .string(e.kind)
+                row["channel"] = .string(e.channel)
+                row["displayName"] = json(e.displayName)
+                row["totalTokens"] = .integer(e.totalTokens)
+            }
+        case .sessionMessageSent(let e):
+            try transcript(e.key, "user", e.message, runId: e.runId, context, rows)
+        case .sessionReplyReceived(let e):
+            try transcript(e.key, "assistant", e.reply, runId: e.runId, context, rows)
+        case .runStarted(let e):
+            try transcript(e.sessionKey, "user", e.input, runId: e.runId, context, rows)
+            // Remembers the run's session, for its completion (scope `runs` keeps it out of transcripts).
+            rows.put("transcript", "run:\(e.runId)", ["sessionKey": .string(e.sessionKey)], scope: "runs")
+        case .runCompleted(let e):
+            guard let key = try rows.row("transcript", "run:\(e.runId)")?.string("sessionKey") else { return }
+            try transcript(key, "assistant", e.text, runId: e.runId, context, rows)
+            try rows.updateExisting("sessions", key) { row in
+                row["totalTokens"] = .integer(row.int("totalTokens") + e.usage.totalTokens)
+            }
+        case .runFailed(let e):
+            guard let key = try rows.row("transcript", "run:\(e.runId)")?.string("sessionKey") else { return }
+            try transcript(key, "error", e.error, runId: e.runId, context, rows)
+        default: break
+        }
+    }
+
+    private func touch(_ key: String, at: Millis, _ rows: ProjectionRows, _ change: (inout Row) -> Void) throws {
+        try rows.update("sessions", key, sort: at, initial: {
+            ["key": .string(key), "kind": "other", "channel": "unknown", "displayName": .null, "totalTokens": 0, "messages": 0, "updatedAt": 0]
+        }) { row in
+            row["updatedAt"] = .integer(max(row.int("updatedAt"), at))
+            change(&row)
+        }
+    }
+
+    private func transcript(_ key: String, _ role: String, _ text: String, runId: String?, _ context: EventContext, _ rows: ProjectionRows) throws {
+        var index: Int64 = 0
+        try touch(key, at: context.recordedAt, rows) { row in
+            index = row.int("messages")
+            row["messages"] = .integer(index + 1)
+        }
+        rows.put("transcript", "\(key)/\(paddedKey(index))", [
+            "sessionKey": .string(key), "role": .string(role), "text": .string(text), "runId": json(runId),
+            "at": .integer(context.recordedAt),
+        ], scope: key, sort: index)
+    }
+}

@@ -1,0 +1,65 @@
+import Domain
+
+/// Per thread: id, title, kind, archived, created/updated times, message count and a preview of
+/// the last message. Scope `active`/`archived`, sorted by `updatedAt`.
+public struct ThreadsIndex: Projection {
+    public let name = "threads_index"
+    public let version = 1
+    public let collections = ["threads"]
+    public init() {}
+
+    static let previewLength = 120
+
+    public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
+        let at = context.recordedAt
+        switch event {
+        case .threadCreated(let e):
+            rows.put("threads", e.threadId, [
+                "id": .string(e.threadId), "title": .string(e.title), "kind": .string(e.kind.rawValue), "archived": false,
+                "createdAt": .integer(at), "updatedAt": .integer(at), "messageCount": 0, "lastMessagePreview": .null,
+            ], scope: "active", sort: at)
+        case .threadRenamed(let e):
+            try rows.updateExisting("threads", e.threadId, sort: at) { $0["title"] = .string(e.title); $0["updatedAt"] = .integer(at) }
+        case .threadArchived(let e):
+            try rows.updateExisting("threads", e.threadId, scope: "archived", sort: at) { $0["archived"] = true; $0["updatedAt"] = .integer(at) }
+        case .threadUnarchived(let e):
+            try rows.updateExisting("threads", e.threadId, scope: "active", sort: at) { $0["archived"] = false; $0["updatedAt"] = .integer(at) }
+        case .messageAdded(let e):
+            try rows.updateExisting("threads", e.threadId, sort: at) { row in
+                row["messageCount"] = .integer(row.int("messageCount") + 1)
+                row["updatedAt"] = .integer(at)
+                row["lastMessagePreview"] = json(Self.preview(e.parts))
+            }
+        default: break
+        }
+    }
+
+    /// The text of the first text part, cut to ``previewLength`` characters.
+    static func preview(_ parts: [JSONValue]) -> String? {
+        for part in parts where part["type"] == "text" {
+            if let text = part["text"]?.stringValue { return String(text.prefix(previewLength)) }
+        }
+        return nil
+    }
+}
+
+/// The messages of every thread in order: key `<threadId>/<order>`, scope the thread id, sorted by order.
+public struct ThreadMessages: Projection {
+    public let name = "thread_messages"
+    public let version = 1
+    public let collections = ["messages", "counters"]
+    public init() {}
+
+    public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
+        guard case .messageAdded(let e) = event else { return }
+        var order: Int64 = 0
+        try rows.update("counters", e.threadId, initial: { ["next": 0] }) { row in
+            order = row.int("next")
+            row["next"] = .integer(order + 1)
+        }
+        rows.put("messages", "\(e.threadId)/\(paddedKey(order))", [
+            "threadId": .string(e.threadId), "id": .string(e.messageId), "role": .string(e.role.rawValue),
+            "parts": .array(e.parts), "order": .integer(order), "createdAt": .integer(context.recordedAt),
+        ], scope: e.threadId, sort: order)
+    }
+}

@@ -1,0 +1,157 @@
+@testable import Domain
+import EventStore
+import Foundation
+import GRDB
+@testable import Projections
+import Synchronization
+import Testing
+
+/// A scratch tenant store with the tenant projector as its hook.
+struct ProjectedStore {
+    let directory: URL
+    let store: EventStore
+    let projector: Projector
+
+    init(_ projector: Projector = .tenant()) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-proj-\(UUID().uuidString)")
+        var configuration = EventStore.Configuration()
+        configuration.hook = projector
+        configuration.durable = false
+        let clock = Mutex<Int64>(1_764_000_000_000)
+        configuration.clock = { clock.withLock { $0 += 1_000; return $0 } }
+        store = try EventStore.open(.tenant(TenantID("user_1")), in: DataDirectory(directory), configuration: configuration)
+        self.projector = projector
+    }
+
+    func append(_ events: [DomainEvent]) async throws {
+        var parts: [StreamAppend] = []
+        for event in events {
+            let new = NewEvent(type: event.type, schemaVersion: event.schemaVersion, data: event.data(),
+                               metadata: Data(#"{"actor":"user_1"}"#.utf8))
+            if let last = parts.indices.last, parts[last].stream == event.stream {
+                parts[last].events.append(new)
+            } else {
+                parts.append(StreamAppend(stream: event.stream, events: [new]))
+            }
+        }
+        try await store.append(parts)
+    }
+
+    func close() async {
+        try? await store.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// A history that touches every tenant projection, made by the deciders.
+func sampleHistory() throws -> [[DomainEvent]] {
+    let ctx = DecisionContext(actor: "user_1", tenant: "user_1", now: 1_764_000_000_000, newID: { "x" }, newPairingCode: { "ABCDEFGH" })
+    let access = AccessStatus(userAccess: true, waitlistApproved: false)
+    var appends: [[DomainEvent]] = []
+    let thread = try ThreadDecider.decide(.create(threadId: "t1", kind: .chat, title: "Hello"), ThreadDecider.initialState, ctx)
+    appends.append(thread)
+    var threadState = ThreadDecider.fold(thread)
+    for index in 0..<5 {
+        let message = try ThreadDecider.decide(.addMessage(threadId: "t1", messageId: "m\(index)", role: index % 2 == 0 ? .user : .assistant,
+                                                           parts: [["type": "text", "text": .string("message \(index)")]]), threadState, ctx)
+        threadState = message.reduce(threadState, ThreadDecider.evolve)
+        appends.append(message)
+    }
+    let hold = try ApprovalRelease.hold(.provision(instanceType: "standard"), approvalId: "ap1", target: .instance(InstanceDecider.initialState, access: access), ctx)
+    appends.append(hold)
+    let grant = try ApprovalRelease.grant(approvalId: "ap1", approval: ApprovalDecider.fold(hold), target: .instance(InstanceDecider.initialState, access: access), ctx)
+    appends.append(grant)
+    let instance = InstanceDecider.fold(grant)
+    let ready = try InstanceDecider.decide(.recordProvisioned(runtimeName: "oc-user-1"), instance, ctx)
+    appends.append(ready)
+    appends.append(try ApprovalDecider.decide(.recordExecuted(approvalId: "ap1", outcome: .succeeded, detail: nil), ApprovalDecider.fold(hold + grant), ctx))
+    let credits = try CreditsDecider.decide(.grant(grantId: "g1", amountMicros: 10_000_000, reason: "welcome"), CreditsDecider.initialState, ctx)
+    appends.append(credits)
+    appends.append(try CreditsDecider.decide(.charge(chargeId: "c1", amountMicros: 1_250_000, reason: .tokens, ref: "run:r1", approvalId: nil), CreditsDecider.fold(credits), ctx))
+    appends.append(try RunDecider.decide(.start(runId: "r1", sessionKey: "agent:main:main", model: "openclaw:main", input: "hi"), RunDecider.initialState, ctx))
+    appends.append(try RunDecider.decide(.complete(runId: "r1", text: "hello!", usage: TokenUsage(inputTokens: 10, outputTokens: 20)), RunDecider.State(status: .running), ctx))
+    appends.append(try DevicePairingDecider.decide(.request(requestId: "rq1", deviceId: "d1", role: "operator", platform: "ios", mode: "ui", displayName: "Phone", scopes: ["operator.read"]), DevicePairingDecider.initialState, ctx))
+    appends.append(try DmPairingDecider.decide(.request(channel: "telegram", account: nil, peer: "123", requestId: "dm1"), DmPairingDecider.initialState, ctx))
+    appends.append(try ExecApprovalDecider.decide(.request(id: "ex1", command: "ls", cwd: "/", host: "gateway", sessionKey: "agent:main:main", agentId: "main", allowedDecisions: nil, timeoutMs: nil), ExecApprovalDecider.initialState, ctx))
+    appends.append(try ToolCallDecider.decide(.invoke(callId: "tc1", tool: "sessions_list", action: nil, argsDigest: String(repeating: "a", count: 64), sessionKey: "agent:main:main"), ToolCallDecider.initialState, ctx))
+    return appends
+}
+
+@Suite("Projections")
+struct ProjectionTests {
+    @Test("projections are applied inline, in the append's transaction")
+    func inline() async throws {
+        let scratch = try ProjectedStore()
+        for append in try sampleHistory() { try await scratch.append(append) }
+        let threads = try await scratch.store.pool.read { try scratch.projector.dump($0, "threads_index") }
+        #expect(threads["threads"]?["t1"]?["messageCount"] == 5)
+        #expect(threads["threads"]?["t1"]?["lastMessagePreview"] == "message 4")
+        let billing = try await scratch.store.pool.read { try scratch.projector.dump($0, "billing") }
+        #expect(billing["summary"]?["summary"]?["balanceMicros"] == .integer(8_750_000))
+        #expect(billing["summary"]?["summary"]?["balanceUsd"] == "8.75")
+        let audit = try await scratch.store.pool.read { try scratch.projector.dump($0, "audit") }
+        guard case .object(let entries)? = audit["entries"] else { Issue.record("no audit"); return }
+        #expect(entries.values.contains { $0["type"] == "approval.granted" && $0["actor"] == "user_1" && $0["hash"]?.stringValue?.count == 64 })
+        #expect(entries.values.contains { $0["type"] == "credits.charged" && $0["amountMicros"] == 1_250_000 })
+        let graph = try await scratch.store.pool.read { try scratch.projector.dump($0, "hatchery") }
+        #expect(graph["edges"]?["approval:ap1|approved|openclaw"] != nil)
+        #expect(graph["edges"]?["session:agent:main:main|ran|run:r1"] != nil)
+        #expect(graph["edges"]?["credits|charged|run:r1"] != nil)
+        #expect(graph["nodes"]?["openclaw"]?["status"] == "live")
+        await scratch.close()
+    }
+
+    @Test("a full rebuild gives byte-identical rows to the inline ones")
+    func rebuildMatchesInline() async throws {
+        let scratch = try ProjectedStore()
+        for append in try sampleHistory() { try await scratch.append(append) }
+        let names = scratch.projector.projections.map(\.name)
+        let inline = try await scratch.store.pool.read { db in try names.map { try scratch.projector.storedRows(db, $0) } }
+        try await scratch.projector.rebuild(scratch.store)
+        let rebuilt = try await scratch.store.pool.read { db in try names.map { try scratch.projector.storedRows(db, $0) } }
+        #expect(inline == rebuilt)
+        #expect(inline.allSatisfy { !$0.isEmpty })
+        await scratch.close()
+    }
+
+    @Test("a projection whose version changed is rebuilt into new tables and swapped in")
+    func versionChange() async throws {
+        let scratch = try ProjectedStore(Projector([ThreadsIndex()]))
+        for append in try sampleHistory() { try await scratch.append(append) }
+        let before = try await scratch.store.pool.read { try ProjectionCatalog.entry($0, "threads_index") }
+        #expect(before == .init(version: 1, generation: 1))
+        let upgraded = Projector([Versioned(base: ThreadsIndex(), version: 2)])
+        #expect(try await upgraded.prepare(scratch.store) == ["threads_index"])
+        let after = try await scratch.store.pool.read { db in
+            (try ProjectionCatalog.entry(db, "threads_index"), try db.tableExists("proj_threads_index_threads_g1"))
+        }
+        #expect(after.0 == .init(version: 2, generation: 2))
+        #expect(after.1 == false)
+        #expect(try await upgraded.prepare(scratch.store).isEmpty)
+        await scratch.close()
+    }
+
+    @Test("changes are published after commit with their positions")
+    func changesPublished() async throws {
+        let scratch = try ProjectedStore()
+        let stream = scratch.projector.changes.listen()
+        try await scratch.append(try ThreadDecider.decide(.create(threadId: "t9", kind: .project, title: "P"), ThreadDecider.initialState,
+                                                          DecisionContext(actor: "u", tenant: "user_1", now: 0)))
+        var iterator = stream.makeAsyncIterator()
+        let first = await iterator.next()
+        #expect(first?.projection == "threads_index")
+        #expect(first?.key == "t9")
+        #expect(first?.op == .upsert)
+        #expect(first?.position == 1)
+        await scratch.close()
+    }
+}
+
+/// A projection with another version number (as after a code change).
+struct Versioned: Projection {
+    let base: any Projection
+    let version: Int
+    var name: String { base.name }
+    var collections: [String] { base.collections }
+    func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws { try base.apply(event, context, rows) }
+}
