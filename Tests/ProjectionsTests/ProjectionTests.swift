@@ -147,6 +147,30 @@ struct ProjectionTests {
     }
 }
 
+@Suite("Admin directory")
+struct AdminDirectoryTests {
+    @Test("users with access flags and the waitlist with approval state")
+    func adminViews() async throws {
+        let scratch = try ProjectedStore(.platform())
+        let admin = DecisionContext(actor: "user_admin", tenant: "platform", now: 0)
+        try await scratch.append(try AccessDecider.decide(.register(userId: "user_1", kind: .human, email: "Ada@Example.com", name: "Ada"), AccessDecider.initialState, admin))
+        try await scratch.append(try AccessDecider.decide(.setAccess(userId: "user_2", enabled: true), AccessDecider.initialState, admin))
+        let joined = try AccessDecider.decide(.joinWaitlist(email: "b@example.com", source: nil), AccessDecider.initialState, admin)
+        try await scratch.append(joined)
+        let approved = try AccessDecider.decide(.setWaitlistApproval(email: "b@example.com", approved: true), AccessDecider.fold(joined), admin)
+        try await scratch.append(approved)
+        try await scratch.append(try AccessDecider.decide(.setWaitlistApproval(email: "b@example.com", approved: false), AccessDecider.fold(joined + approved), admin))
+        let dump = try await scratch.store.pool.read { try scratch.projector.dump($0, "admin") }
+        #expect(dump["users"]?["user_1"]?["email"] == "ada@example.com")
+        #expect(dump["users"]?["user_1"]?["accessEnabled"] == false)
+        #expect(dump["users"]?["user_2"]?["accessEnabled"] == true)
+        #expect(dump["users"]?["user_2"]?["accessUpdatedBy"] == "user_admin")
+        #expect(dump["waitlist"]?["b@example.com"]?["approved"] == false)
+        #expect(dump["waitlist"]?["b@example.com"]?["approvedAt"] == .null)
+        await scratch.close()
+    }
+}
+
 /// A projection with another version number (as after a code change).
 struct Versioned: Projection {
     let base: any Projection

@@ -36,9 +36,11 @@ public struct AdminDirectory: Projection {
         }
     }
 
-    /// Access can be set before the user first signs in: the row is created then.
+    /// Access can be set before the user first signs in: the row is created then. Users stay
+    /// sorted by when their row was created.
     private func access(_ userId: String, _ enabled: Bool, by: String, _ at: Millis, _ rows: ProjectionRows) throws {
-        try rows.update("users", userId, sort: at, initial: {
+        let created = try rows.row("users", userId)?.int("createdAt") ?? at
+        try rows.update("users", userId, sort: created, initial: {
             ["userId": .string(userId), "kind": "human", "email": .null, "name": .null, "createdAt": .integer(at)]
         }) { row in
             row["accessEnabled"] = .bool(enabled); row["accessUpdatedAt"] = .integer(at); row["accessUpdatedBy"] = .string(by)
