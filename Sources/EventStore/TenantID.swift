@@ -64,18 +64,3 @@ public struct TenantID: Hashable, Sendable, CustomStringConvertible, Codable {
         return "tenant id may only contain A-Z a-z 0-9 _ - . :"
     }
 }
-
-extension Sequence where Element == UInt8 {
-    /// Lowercase hexadecimal spelling of the bytes.
-    var hexString: String {
-        var out = ""
-        out.reserveCapacity(64)
-        for byte in self {
-            out.append(Self.hexDigits[Int(byte >> 4)])
-            out.append(Self.hexDigits[Int(byte & 0x0F)])
-        }
-        return out
-    }
-
-    private static var hexDigits: [Character] { Array("0123456789abcdef") }
-}

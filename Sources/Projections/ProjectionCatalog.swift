@@ -29,6 +29,16 @@ public enum ProjectionCatalog {
         return row.map { Entry(version: $0["version"], generation: $0["generation"]) }
     }
 
+    /// Every projection's active entry, in one query (what an append needs to know).
+    public static func entries(_ db: Database) throws -> [String: Entry] {
+        guard try db.tableExists("projection_versions") else { return [:] }
+        var entries: [String: Entry] = [:]
+        for row in try GRDB.Row.fetchAll(db.cachedStatement(sql: "SELECT name, version, generation FROM projection_versions")) {
+            entries[row["name"]] = Entry(version: row["version"], generation: row["generation"])
+        }
+        return entries
+    }
+
     static func setEntry(_ db: Database, _ name: String, _ entry: Entry) throws {
         try createCatalog(db)
         try db.execute(

@@ -9,7 +9,7 @@ import GRDB
 public final class ProjectionRows {
     let projection: String
     let tables: [String: String]
-    unowned let workset: Workset
+    let workset: Workset
 
     init(projection: String, tables: [String: String], workset: Workset) {
         self.projection = projection

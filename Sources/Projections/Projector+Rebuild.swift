@@ -52,15 +52,8 @@ extension Projector {
         let caughtUp = cursor
         cursor = try await store.pool.write { db in
             // Events appended while the batches were written, then the swap.
-            var cursor = caughtUp
-            while true {
-                let batch = try Self.decodedBatch(after: cursor, through: .max, db)
-                guard let last = batch.last?.context.position else { break }
-                for builder in builders { try builder.apply(batch, db) }
-                cursor = last
-            }
+            let cursor = try Self.catchUp(builders, after: caughtUp, db)
             for builder in builders {
-                try builder.flush(db)
                 let old = try ProjectionCatalog.entry(db, builder.projection.name)
                 try ProjectionCatalog.setEntry(db, builder.projection.name, .init(version: builder.projection.version, generation: builder.generation))
                 if let old { try ProjectionCatalog.dropTables(db, builder.projection, generation: old.generation) }

@@ -43,10 +43,10 @@ public final class Projector: AppendHook {
         guard let first = events.first else { return nil }
         var targets: [(any Projection, ProjectionRows)] = []
         let workset = Workset(db: db)
+        let entries = try ProjectionCatalog.entries(db)
         for projection in projections {
-            let entry = try ProjectionCatalog.entry(db, projection.name)
-                ?? buildInPlace(projection, through: first.position - 1, db)
-            targets.append((projection, rows(projection, generation: entry.generation, workset)))
+            let entry = try entries[projection.name] ?? buildInPlace(projection, through: first.position - 1, db)
+            targets.append((projection, Self.rows(projection, generation: entry.generation, workset)))
         }
         for recorded in events {
             let event = try DomainEvent.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
@@ -62,7 +62,7 @@ public final class Projector: AppendHook {
         for case let changes as [ProjectionChange] in outputs { self.changes.publish(changes) }
     }
 
-    private func rows(_ projection: any Projection, generation: Int, _ workset: Workset) -> ProjectionRows {
+    static func rows(_ projection: any Projection, generation: Int, _ workset: Workset) -> ProjectionRows {
         let tables = Dictionary(uniqueKeysWithValues: projection.collections.map {
             ($0, ProjectionCatalog.table(projection.name, $0, generation: generation))
         })
@@ -74,14 +74,7 @@ public final class Projector: AppendHook {
         let entry = ProjectionCatalog.Entry(version: projection.version, generation: 1)
         try ProjectionCatalog.createTables(db, projection, generation: entry.generation)
         let builder = Builder(projection: projection, generation: entry.generation)
-        var cursor: Int64 = 0
-        while cursor < last {
-            let batch = try Self.decodedBatch(after: cursor, through: last, db)
-            guard let end = batch.last else { break }
-            try builder.apply(batch, db)
-            cursor = end.context.position
-        }
-        try builder.flush(db)
+        try Self.catchUp([builder], after: 0, through: last, db)
         try ProjectionCatalog.setEntry(db, projection.name, entry)
         return entry
     }
@@ -96,8 +89,18 @@ public final class Projector: AppendHook {
 
     static let batchSize = 2_000
 
-    static func decodedBatch(after position: Int64, through last: Int64, _ db: Database) throws -> [Decoded] {
-        try decode(EventLog.read(after: position, through: last, limit: batchSize, db))
+    /// Applies the log after `position` (through `last`) to `builders`, batch by batch, inside
+    /// the caller's transaction; returns the last position applied.
+    @discardableResult
+    static func catchUp(_ builders: [Builder], after position: Int64, through last: Int64 = .max, _ db: Database) throws -> Int64 {
+        var cursor = position
+        while cursor < last {
+            let batch = try decode(EventLog.read(after: cursor, through: last, limit: batchSize, db))
+            guard let end = batch.last?.context.position else { break }
+            for builder in builders { try builder.apply(batch, db) }
+            cursor = end
+        }
+        return cursor
     }
 
     static func decode(_ events: [RecordedEvent]) throws -> [Decoded] {
@@ -113,7 +116,8 @@ public final class Projector: AppendHook {
     final class Builder: @unchecked Sendable {
         let projection: any Projection
         let generation: Int
-        private var workset: Workset?
+        /// Created with the first batch; each batch is written when it has been applied.
+        private var rows: ProjectionRows?
 
         init(projection: any Projection, generation: Int) {
             self.projection = projection
@@ -121,24 +125,18 @@ public final class Projector: AppendHook {
         }
 
         func apply(_ batch: [Decoded], _ db: Database) throws {
-            let tables = Set(projection.collections.map { ProjectionCatalog.table(projection.name, $0, generation: generation) })
-            let workset = self.workset ?? Workset(db: db, emptyTables: tables, keepsRows: true)
-            self.workset = workset
+            let rows = self.rows ?? {
+                let tables = Set(projection.collections.map { ProjectionCatalog.table(projection.name, $0, generation: generation) })
+                return Projector.rows(projection, generation: generation, Workset(db: db, emptyTables: tables, keepsRows: true))
+            }()
+            self.rows = rows
+            let workset = rows.workset
             workset.rebind(db)
-            let rows = ProjectionRows(
-                projection: projection.name,
-                tables: Dictionary(uniqueKeysWithValues: projection.collections.map { ($0, ProjectionCatalog.table(projection.name, $0, generation: generation)) }),
-                workset: workset)
             for decoded in batch {
                 workset.position = decoded.context.position
                 try projection.apply(decoded.event, decoded.context, rows)
             }
             _ = try workset.flush(collectChanges: false)
-        }
-
-        func flush(_ db: Database) throws {
-            workset?.rebind(db)
-            _ = try workset?.flush(collectChanges: false)
         }
     }
 }

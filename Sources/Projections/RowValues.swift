@@ -3,8 +3,6 @@ import Domain
 /// Shorthands for building rows from optional Swift values (nil becomes JSON null).
 func json(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
 func json(_ value: Int64?) -> JSONValue { value.map(JSONValue.integer) ?? .null }
-func json(_ value: Int) -> JSONValue { .integer(Int64(value)) }
-func json(_ value: Bool) -> JSONValue { .bool(value) }
 func json(_ value: [String]) -> JSONValue { .array(value.map(JSONValue.string)) }
 
 extension Dictionary where Key == String, Value == JSONValue {

@@ -16,14 +16,6 @@ public enum JSONWriter {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Indented output with sorted keys, for files people read and diff (fixtures' expectations).
-    public static func pretty(_ value: JSONValue) -> String {
-        var bytes: [UInt8] = []
-        writePretty(value, indent: 0, into: &bytes)
-        bytes.append(0x0A)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     public static func write(_ value: JSONValue, into bytes: inout [UInt8]) {
         switch value {
         case .array(let elements):
@@ -44,37 +36,6 @@ public enum JSONWriter {
             bytes.append(UInt8(ascii: "}"))
         default:
             writeScalar(value, into: &bytes)
-        }
-    }
-
-    private static func writePretty(_ value: JSONValue, indent: Int, into bytes: inout [UInt8]) {
-        func newline(_ level: Int) {
-            bytes.append(0x0A)
-            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
-        }
-        switch value {
-        case .array(let elements) where !elements.isEmpty:
-            bytes.append(UInt8(ascii: "["))
-            for (index, element) in elements.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                newline(indent + 1)
-                writePretty(element, indent: indent + 1, into: &bytes)
-            }
-            newline(indent)
-            bytes.append(UInt8(ascii: "]"))
-        case .object(let members) where !members.isEmpty:
-            bytes.append(UInt8(ascii: "{"))
-            for (index, key) in sortedKeys(members).enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                newline(indent + 1)
-                writeString(key, into: &bytes)
-                bytes.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
-                writePretty(members[key]!, indent: indent + 1, into: &bytes)
-            }
-            newline(indent)
-            bytes.append(UInt8(ascii: "}"))
-        default:
-            write(value, into: &bytes)
         }
     }
 

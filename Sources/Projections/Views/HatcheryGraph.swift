@@ -88,9 +88,8 @@ public struct HatcheryGraph: Projection {
         case .approvalRequested(let e):
             try ensureRoot("openclaw", at, rows)
             node("approval:\(e.approvalId)", label: e.summary, kind: "approval", subtitle: e.toolName, status: "pending", at, rows,
-                 badge: badge("pending", "warning"))
+                 badge: badge("pending", "warning"), extra: ["target": .string(target(of: e.action))])
             edge("openclaw", "contains", "approval:\(e.approvalId)", at, rows)
-            try rows.updateExisting("nodes", "approval:\(e.approvalId)") { $0["target"] = .string(target(of: e.action)) }
         case .approvalGranted(let e):
             try change("approval:\(e.approvalId)", at, rows) { $0["status"] = "ok"; $0["badge"] = badge("approved", "success") }
             if let target = try rows.row("nodes", "approval:\(e.approvalId)")?.string("target") {

@@ -5,7 +5,8 @@ import Domain
 public struct SessionsView: Projection {
     public let name = "sessions"
     public let version = 1
-    public let collections = ["sessions", "transcript"]
+    /// `runs` remembers each chat run's session, for its completion.
+    public let collections = ["sessions", "transcript", "runs"]
     public init() {}
 
     public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
@@ -23,16 +24,15 @@ public struct SessionsView: Projection {
             try transcript(e.key, "assistant", e.reply, runId: e.runId, context, rows)
         case .runStarted(let e):
             try transcript(e.sessionKey, "user", e.input, runId: e.runId, context, rows)
-            // Remembers the run's session, for its completion (scope `runs` keeps it out of transcripts).
-            rows.put("transcript", "run:\(e.runId)", ["sessionKey": .string(e.sessionKey)], scope: "runs")
+            rows.put("runs", e.runId, ["sessionKey": .string(e.sessionKey)])
         case .runCompleted(let e):
-            guard let key = try rows.row("transcript", "run:\(e.runId)")?.string("sessionKey") else { return }
+            guard let key = try rows.row("runs", e.runId)?.string("sessionKey") else { return }
             try transcript(key, "assistant", e.text, runId: e.runId, context, rows)
             try rows.updateExisting("sessions", key) { row in
                 row["totalTokens"] = .integer(row.int("totalTokens") + e.usage.totalTokens)
             }
         case .runFailed(let e):
-            guard let key = try rows.row("transcript", "run:\(e.runId)")?.string("sessionKey") else { return }
+            guard let key = try rows.row("runs", e.runId)?.string("sessionKey") else { return }
             try transcript(key, "error", e.error, runId: e.runId, context, rows)
         default: break
         }
