@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "clawcloud",
             dependencies: [
-                "EventStore", "Gateway",
+                "EventStore", "Domain", "Projections", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -5,7 +5,8 @@
 /// what was written, and upcasting happens on every read (replay, rebuild, decide).
 ///
 /// To change an event's shape: bump its version in ``currentVersions``, add the step here, and
-/// add a fixture line at the old version (fixtures/tenants/schema-upgrade shows one).
+/// add a fixture line at the old version (fixtures/tenants/new-user-first-chat holds a
+/// thread.created v1).
 public enum Upcaster {
     /// The schema version written for each type (types not listed are at version 1).
     static let currentVersions: [String: Int] = [

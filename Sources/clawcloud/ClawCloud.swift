@@ -10,6 +10,9 @@ struct ClawCloud: AsyncParsableCommand {
             A data directory holds one SQLite event store per tenant (data/tenants/<hash>.sqlite) and a \
             platform store (data/platform.sqlite). These commands check, copy, move and measure them.
             """,
-        subcommands: [VerifyCommand.self, ExportCommand.self, ImportCommand.self, BackupCommand.self, BenchCommand.self]
+        subcommands: [
+            VerifyCommand.self, ExportCommand.self, ImportCommand.self, BackupCommand.self, ReplayCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

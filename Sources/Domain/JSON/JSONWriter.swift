@@ -16,6 +16,46 @@ public enum JSONWriter {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Indented JSON (two spaces, keys sorted, a trailing newline) for files people read and
+    /// diff: golden fixture expectations.
+    public static func pretty(_ value: JSONValue) -> Data {
+        var bytes: [UInt8] = []
+        writePretty(value, indent: 0, into: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+        return Data(bytes)
+    }
+
+    private static func writePretty(_ value: JSONValue, indent: Int, into bytes: inout [UInt8]) {
+        func newline(_ depth: Int) {
+            bytes.append(UInt8(ascii: "\n"))
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
+        }
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            bytes.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                writePretty(element, indent: indent + 1, into: &bytes)
+            }
+            newline(indent)
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            bytes.append(UInt8(ascii: "{"))
+            for (index, key) in sortedKeys(members).enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                writeString(key, into: &bytes)
+                bytes.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+                writePretty(members[key]!, indent: indent + 1, into: &bytes)
+            }
+            newline(indent)
+            bytes.append(UInt8(ascii: "}"))
+        default:
+            write(value, into: &bytes)
+        }
+    }
+
     public static func write(_ value: JSONValue, into bytes: inout [UInt8]) {
         switch value {
         case .array(let elements):

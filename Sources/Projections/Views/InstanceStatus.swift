@@ -2,9 +2,12 @@ import Domain
 
 /// The instance: status (none/provisioning/ready/error/deleted), runtime name, gateway status,
 /// version, instance type, last backup and last ready time; and every backup.
+///
+/// Version 2: the last error clears once the gateway is seen running again, restarts, or the
+/// instance is deleted (version 1 kept showing it).
 public struct InstanceStatus: Projection {
     public let name = "instance"
-    public let version = 1
+    public let version = 2
     public let collections = ["instance", "backups"]
     public init() {}
 
@@ -26,15 +29,18 @@ public struct InstanceStatus: Projection {
                 row["gateway"] = .string(e.gateway.rawValue)
                 row["version"] = .object(e.version.mapValues(JSONValue.string))
                 row["instanceType"] = .string(e.instanceType)
+                if e.gateway == .running { row["error"] = .null }
             }
         case .instanceRestartRequested:
             try instance(rows, at) { $0["restartPending"] = true }
         case .instanceRestarted:
-            try instance(rows, at) { $0["restartPending"] = false; $0["lastReadyAt"] = .integer(at) }
+            try instance(rows, at) { $0["restartPending"] = false; $0["lastReadyAt"] = .integer(at); $0["error"] = .null }
         case .instanceRestartFailed(let e):
             try instance(rows, at) { $0["restartPending"] = false; $0["error"] = .string(e.reason) }
         case .instanceDeleted:
-            try instance(rows, at) { $0["status"] = "deleted"; $0["gateway"] = .null; $0["restartPending"] = false }
+            try instance(rows, at) {
+                $0["status"] = "deleted"; $0["gateway"] = .null; $0["restartPending"] = false; $0["error"] = .null
+            }
         case .backupRequested(let e):
             rows.put("backups", e.backupId, [
                 "backupId": .string(e.backupId), "status": "requested", "requestedAt": .integer(at), "objectKey": .null,
