@@ -73,7 +73,8 @@ public final class Workset {
         var dirty = false
     }
 
-    private var db: Database
+    /// Where rows not yet in the cache are loaded from (nil: every table started empty).
+    private let db: Database?
     /// Tables known to be empty when the work began (a rebuild's new tables): nothing to load.
     private let emptyTables: Set<String>
     /// Keeps rows after a flush (a rebuild keeps every row it wrote, so it never reads one back).
@@ -83,28 +84,36 @@ public final class Workset {
     /// The position of the event being applied; stamped on the rows it changes.
     var position: Int64 = 0
 
-    init(db: Database, emptyTables: Set<String> = [], keepsRows: Bool = false) {
+    /// A workset for one append, loading rows from `db`.
+    init(reading db: Database) {
         self.db = db
-        self.emptyTables = emptyTables
-        self.keepsRows = keepsRows
+        self.emptyTables = []
+        self.keepsRows = false
     }
 
-    /// Continues in another transaction (a rebuild writes batch after batch).
-    func rebind(_ db: Database) { self.db = db }
+    /// A workset over new, empty tables that keeps every row it writes: it never touches the
+    /// database until it is flushed, so it can be applied on any thread.
+    init(building tables: Set<String>) {
+        self.db = nil
+        self.emptyTables = tables
+        self.keepsRows = true
+    }
 
     func row(_ table: String, _ key: String) throws -> Row? {
         if let slot = slots[table]?[key] { return slot.row }
         var slot = Slot()
-        if !emptyTables.contains(table),
-           let stored = try GRDB.Row.fetchOne(db.cachedStatement(sql: "SELECT scope, sort, position, body FROM \"\(table)\" WHERE key = ?"), arguments: [key]) {
-            let body: String = stored["body"]
-            guard case .object(let members) = try JSONParser.parse(Data(body.utf8)) else {
-                throw DatabaseError(message: "row \(key) of \(table) is not a JSON object")
+        if !emptyTables.contains(table) {
+            guard let db else { preconditionFailure("\(table) is not cached and there is no database to read") }
+            if let stored = try GRDB.Row.fetchOne(db.cachedStatement(sql: "SELECT scope, sort, position, body FROM \"\(table)\" WHERE key = ?"), arguments: [key]) {
+                let body: String = stored["body"]
+                guard case .object(let members) = try JSONParser.parse(Data(body.utf8)) else {
+                    throw DatabaseError(message: "row \(key) of \(table) is not a JSON object")
+                }
+                slot.row = members
+                slot.scope = stored["scope"]
+                slot.sort = stored["sort"]
+                slot.position = stored["position"]
             }
-            slot.row = members
-            slot.scope = stored["scope"]
-            slot.sort = stored["sort"]
-            slot.position = stored["position"]
         }
         slots[table, default: [:]][key] = slot
         return slot.row
@@ -133,37 +142,72 @@ public final class Workset {
         slots[location.table, default: [:]][key] = slot
     }
 
-    /// Writes every changed row; returns the changes in the order rows were first changed.
-    func flush(collectChanges: Bool) throws -> [ProjectionChange] {
-        var changes: [ProjectionChange] = []
-        if collectChanges { changes.reserveCapacity(order.count) }
-        var bytes: [UInt8] = []
+    /// A changed row, rendered: its JSON body (nil for a delete) ready to be written.
+    struct Rendered: Sendable {
+        let table: String
+        let key: String
+        let scope: String
+        let sort: Int64
+        let position: Int64
+        let body: [UInt8]?
+    }
+
+    /// Renders every changed row, in the order rows were first changed, and forgets the changes
+    /// (rows stay cached when the workset keeps rows). Needs no database.
+    func render() -> [Rendered] {
+        var rendered: [Rendered] = []
+        rendered.reserveCapacity(order.count)
         for (table, key) in order {
-            guard let slot = slots[table]?[key], let location = slot.location else { continue }
+            guard let slot = slots[table]?[key], slot.location != nil else { continue }
+            var body: [UInt8]?
             if let row = slot.row {
-                bytes.removeAll(keepingCapacity: true)
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(256)
                 JSONWriter.write(.object(row), into: &bytes)
-                let statement = try db.cachedStatement(sql: """
-                    INSERT INTO "\(table)" (key, scope, sort, position, body) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (key) DO UPDATE SET scope = excluded.scope, sort = excluded.sort,
-                        position = excluded.position, body = excluded.body
-                    """)
-                try statement.execute(arguments: [key, slot.scope, slot.sort, slot.position, String(decoding: bytes, as: UTF8.self)])
-            } else {
-                try db.cachedStatement(sql: "DELETE FROM \"\(table)\" WHERE key = ?").execute(arguments: [key])
+                body = bytes
             }
-            if collectChanges {
+            rendered.append(Rendered(table: table, key: key, scope: slot.scope, sort: slot.sort, position: slot.position, body: body))
+        }
+        forgetChanges()
+        return rendered
+    }
+
+    /// Writes rendered rows into `db`.
+    static func write(_ rendered: [Rendered], _ db: Database) throws {
+        var writers: [String: RowWriter] = [:]
+        for row in rendered {
+            let writer = try writers[row.table] ?? RowWriter(db, table: row.table)
+            writers[row.table] = writer
+            if let body = row.body {
+                try writer.put(row.key, scope: row.scope, sort: row.sort, position: row.position, body: body)
+            } else {
+                try writer.remove(row.key)
+            }
+        }
+    }
+
+    /// Writes every changed row into `db`; returns the changes in the order rows were first changed.
+    func flush(_ db: Database, collectChanges: Bool) throws -> [ProjectionChange] {
+        var changes: [ProjectionChange] = []
+        if collectChanges {
+            changes.reserveCapacity(order.count)
+            for (table, key) in order {
+                guard let slot = slots[table]?[key], let location = slot.location else { continue }
                 changes.append(ProjectionChange(
                     projection: location.projection, collection: location.collection, key: key,
                     op: slot.row == nil ? .delete : .upsert, row: slot.row.map(JSONValue.object), position: slot.position))
             }
         }
+        try Self.write(render(), db)
+        return changes
+    }
+
+    private func forgetChanges() {
         if keepsRows {
             for (table, key) in order { slots[table]?[key]?.dirty = false }
         } else {
             slots.removeAll(keepingCapacity: true)
         }
         order.removeAll(keepingCapacity: true)
-        return changes
     }
 }

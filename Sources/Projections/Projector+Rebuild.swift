@@ -39,16 +39,24 @@ extension Projector {
         let head = store.head
         var cursor: Int64 = 0
         var next = Task { try await Self.nextBatch(store, after: 0, through: head) }
+        var writing: Task<Void, any Error>?
         while true {
             let batch = try await next.value
             guard let last = batch.last?.context.position else { break }
             next = Task { try await Self.nextBatch(store, after: last, through: head) }
-            try await store.pool.write { db in
-                for builder in builders { try builder.apply(batch, db) }
+            // Projections are independent: each applies the batch on its own task, in memory,
+            // and renders the rows it changed.
+            let rendered = try await withThrowingTaskGroup(of: [Workset.Rendered].self) { group in
+                for builder in builders { group.addTask { try builder.apply(batch) } }
+                return try await group.reduce(into: []) { $0 += $1 }
             }
+            // The rows of this batch are written while the next one is applied.
+            try await writing?.value
+            writing = Task { try await Self.writeBuilding(rendered, store) }
             cursor = last
             progress?(cursor, head)
         }
+        try await writing?.value
         let caughtUp = cursor
         cursor = try await store.pool.write { db in
             // Events appended while the batches were written, then the swap.
@@ -61,6 +69,19 @@ extension Projector {
             return cursor
         }
         progress?(cursor, max(head, cursor))
+    }
+
+    /// Writes rows of the tables being built. They answer no query until the swap, whose commit
+    /// is synchronous as the store is configured, so these commits skip the fsync
+    /// (`synchronous = NORMAL`; a crash before the swap leaves only tables the next rebuild drops).
+    private static func writeBuilding(_ rendered: [Workset.Rendered], _ store: EventStore) async throws {
+        try await store.pool.writeWithoutTransaction { db in
+            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            let written = Result { try db.inTransaction { try Workset.write(rendered, db); return .commit } }
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            try written.get()
+        }
     }
 
     private static func nextBatch(_ store: EventStore, after position: Int64, through head: Int64) async throws -> [Decoded] {

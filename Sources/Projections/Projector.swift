@@ -42,7 +42,7 @@ public final class Projector: AppendHook {
     public func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)? {
         guard let first = events.first else { return nil }
         var targets: [(any Projection, ProjectionRows)] = []
-        let workset = Workset(db: db)
+        let workset = Workset(reading: db)
         let entries = try ProjectionCatalog.entries(db)
         for projection in projections {
             let entry = try entries[projection.name] ?? buildInPlace(projection, through: first.position - 1, db)
@@ -54,7 +54,7 @@ public final class Projector: AppendHook {
             workset.position = recorded.position
             for (projection, rows) in targets { try projection.apply(event, context, rows) }
         }
-        let changes = try workset.flush(collectChanges: true)
+        let changes = try workset.flush(db, collectChanges: true)
         return changes.isEmpty ? nil : changes
     }
 
@@ -97,7 +97,7 @@ public final class Projector: AppendHook {
         while cursor < last {
             let batch = try decode(EventLog.read(after: cursor, through: last, limit: batchSize, db))
             guard let end = batch.last?.context.position else { break }
-            for builder in builders { try builder.apply(batch, db) }
+            for builder in builders { try Workset.write(builder.apply(batch), db) }
             cursor = end
         }
         return cursor
@@ -111,32 +111,29 @@ public final class Projector: AppendHook {
     }
 
     /// Builds one projection's new generation from decoded events, keeping every row it wrote in
-    /// memory so that nothing is read back from disk. Used by one task at a time, inside the
-    /// writer's transactions (hence `@unchecked Sendable`).
+    /// memory so that nothing is read back from disk: applying needs no database, and builders
+    /// of different projections run in parallel. Used by one task at a time (hence
+    /// `@unchecked Sendable`).
     final class Builder: @unchecked Sendable {
         let projection: any Projection
         let generation: Int
-        /// Created with the first batch; each batch is written when it has been applied.
-        private var rows: ProjectionRows?
+        private let rows: ProjectionRows
 
         init(projection: any Projection, generation: Int) {
             self.projection = projection
             self.generation = generation
+            let tables = Set(projection.collections.map { ProjectionCatalog.table(projection.name, $0, generation: generation) })
+            rows = Projector.rows(projection, generation: generation, Workset(building: tables))
         }
 
-        func apply(_ batch: [Decoded], _ db: Database) throws {
-            let rows = self.rows ?? {
-                let tables = Set(projection.collections.map { ProjectionCatalog.table(projection.name, $0, generation: generation) })
-                return Projector.rows(projection, generation: generation, Workset(db: db, emptyTables: tables, keepsRows: true))
-            }()
-            self.rows = rows
+        /// Applies a batch to the rows in memory; returns the rows it changed, rendered for writing.
+        func apply(_ batch: [Decoded]) throws -> [Workset.Rendered] {
             let workset = rows.workset
-            workset.rebind(db)
-            for decoded in batch {
-                workset.position = decoded.context.position
-                try projection.apply(decoded.event, decoded.context, rows)
+            for index in batch.indices {
+                workset.position = batch[index].context.position
+                try projection.apply(batch[index].event, batch[index].context, rows)
             }
-            _ = try workset.flush(collectChanges: false)
+            return workset.render()
         }
     }
 }

@@ -11,7 +11,8 @@ struct ClawCloud: AsyncParsableCommand {
             platform store (data/platform.sqlite). These commands check, copy, move and measure them.
             """,
         subcommands: [
-            VerifyCommand.self, ExportCommand.self, ImportCommand.self, BackupCommand.self, ReplayCommand.self,
+            VerifyCommand.self, ExportCommand.self, ImportCommand.self, BackupCommand.self, RebuildCommand.self,
+            ReplayCommand.self,
             BenchCommand.self,
         ]
     )

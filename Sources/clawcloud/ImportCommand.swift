@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import Projections
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +28,10 @@ struct ImportCommand: AsyncParsableCommand {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw ValidationError("cannot read \(file)")
         }
-        let store = try EventStore.open(.tenant(tenant), in: options.directory)
+        // Projections apply to the imported events as they would to appends.
+        var configuration = EventStore.Configuration()
+        configuration.hook = Projector.tenant()
+        let store = try EventStore.open(.tenant(tenant), in: options.directory, configuration: configuration)
         let progress = ProgressReporter("import")
         do {
             let summary = try await store.importJSONL(from: url) { progress.update($0) }

@@ -6,6 +6,7 @@ import Synchronization
 final class ProgressReporter: Sendable {
     private struct State {
         var done: Int64 = 0
+        var note: String?
         var lastDraw: Double = 0
     }
 
@@ -22,26 +23,29 @@ final class ProgressReporter: Sendable {
         self.total = total
     }
 
-    /// Records that `done` units are finished; redraws when it is time to.
-    func update(_ done: Int64) {
+    /// Records that `done` units are finished (and what else to show, such as "3/10 tenants");
+    /// redraws when it is time to.
+    func update(_ done: Int64, note: String? = nil) {
         let now = ProcessInfo.processInfo.systemUptime
         let line: String? = state.withLock { state in
             state.done = done
+            if let note { state.note = note }
             guard now - state.lastDraw >= (isTerminal ? 0.1 : 1.0) else { return nil }
             state.lastDraw = now
-            return render(done, elapsed: now - start)
+            return render(done, note: state.note, elapsed: now - start)
         }
         if let line { emit(line, final: false) }
     }
 
     /// Draws the final state and ends the line.
     func finish() {
-        let done = state.withLock { $0.done }
-        emit(render(done, elapsed: ProcessInfo.processInfo.systemUptime - start), final: true)
+        let (done, note) = state.withLock { ($0.done, $0.note) }
+        emit(render(done, note: note, elapsed: ProcessInfo.processInfo.systemUptime - start), final: true)
     }
 
-    private func render(_ done: Int64, elapsed: Double) -> String {
+    private func render(_ done: Int64, note: String?, elapsed: Double) -> String {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let label = note.map { "\(self.label) \($0)" } ?? self.label
         var line = "\(label): \(done)"
         if let total, total > 0 {
             let fraction = min(1, Double(done) / Double(total))

@@ -20,16 +20,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = options.directory
-        var files: [URL]
-        if let tenant {
-            files = [directory.file(for: .tenant(tenant))]
-            guard FileManager.default.fileExists(atPath: files[0].path) else {
-                throw ValidationError("no store for tenant \(tenant) in \(directory.root.path)")
-            }
-        } else {
-            files = try directory.tenantFiles()
-            if FileManager.default.fileExists(atPath: directory.platformFile.path) { files.insert(directory.platformFile, at: 0) }
-        }
+        let files = try options.storeFiles(tenant: tenant)
         let progress = ProgressReporter("verify", unit: "stores", total: Int64(files.count))
         var broken = 0
         for (index, file) in files.enumerated() {

@@ -24,6 +24,17 @@ struct TransferTests {
         }
     }
 
+    /// Events the tenant projections know (the CLI's import projects what it imports).
+    static func fillWithDomainEvents(_ store: EventStore) async throws {
+        for index in 0..<40 {
+            let metadata = EventMetadata(actor: "user_\(index % 3)", requestID: "req-\(index)")
+            try await store.append(
+                [try NewEvent(type: "thread.renamed", payload: ["threadId": "t\(index % 4)", "title": "quote \" backslash \\ é ✓ / \(index)"],
+                              metadata: metadata)],
+                to: "thread-t\(index % 4)")
+        }
+    }
+
     static func export(_ store: EventStore, to url: URL) async throws {
         var text = Data()
         try await store.exportJSONL { text.append($0) }
@@ -131,7 +142,7 @@ struct TransferTests {
     @Test("the CLI exports, imports and backs up a data directory")
     func cli() async throws {
         try await withScratchStore(tenant: "user_cli") { store, scratch in
-            try await Self.fillStore(store)
+            try await Self.fillWithDomainEvents(store)
             try await store.close()
             let exported = try runProduct("clawcloud", ["export", "--data", scratch.url.path, "--tenant", "user_cli"])
             #expect(exported.status == 0)
@@ -140,7 +151,12 @@ struct TransferTests {
             try exported.out.write(to: file, atomically: true, encoding: .utf8)
             let imported = try runProduct("clawcloud", ["import", "--data", scratch.url.path, "--tenant", "user_clone", file.path])
             #expect(imported.status == 0, "\(imported.err)")
-            #expect(try Self.rawRows(store.url) == Self.rawRows(scratch.data.file(for: .tenant(try TenantID("user_clone")))))
+            let clone = scratch.data.file(for: .tenant(try TenantID("user_clone")))
+            #expect(try Self.rawRows(store.url) == Self.rawRows(clone))
+            let cloneQueue = try DatabaseQueue(path: clone.path)
+            let projections = try await cloneQueue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM projection_versions") }
+            try cloneQueue.close()
+            #expect(projections == 9)
             let again = try runProduct("clawcloud", ["import", "--data", scratch.url.path, "--tenant", "user_clone", file.path])
             #expect(again.status == 1)
             #expect(again.err.contains("nothing was written"))

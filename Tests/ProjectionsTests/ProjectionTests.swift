@@ -107,10 +107,14 @@ struct ProjectionTests {
         for append in try sampleHistory() { try await scratch.append(append) }
         let names = scratch.projector.projections.map(\.name)
         let inline = try await scratch.store.pool.read { db in try names.map { try scratch.projector.storedRows(db, $0) } }
+        let synchronous = try await scratch.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         try await scratch.projector.rebuild(scratch.store)
         let rebuilt = try await scratch.store.pool.read { db in try names.map { try scratch.projector.storedRows(db, $0) } }
         #expect(inline == rebuilt)
         #expect(inline.allSatisfy { !$0.isEmpty })
+        // The build's commits skip the fsync; the writer is left as the store configured it.
+        let after = try await scratch.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(after == synchronous)
         await scratch.close()
     }
 

@@ -17,19 +17,24 @@ extension DomainEvent {
     }
 
     /// Every event type name this code knows.
-    public static var types: [String] { payloadTypes.map { $0.type } }
+    public static var types: [String] { cases.map(\.type) }
 
-    private static let decoders: [String: @Sendable (JSONValue) throws -> DomainEvent] = {
-        var decoders: [String: @Sendable (JSONValue) throws -> DomainEvent] = [:]
-        for payloadType in payloadTypes {
-            decoders[payloadType.type] = { value in DomainEvent(try Self.open(payloadType, value)) }
-        }
-        return decoders
-    }()
-
-    private static func open<P: EventPayload>(_ type: P.Type, _ value: JSONValue) throws -> any EventPayload {
-        try JSONValueDecoder.decode(type, from: value)
+    /// One event type of the catalog.
+    struct Case: Sendable {
+        let type: String
+        let payloadType: ObjectIdentifier
+        let decode: @Sendable (JSONValue) throws -> DomainEvent
+        let wrap: @Sendable (any EventPayload) -> DomainEvent?
     }
+
+    static func entry<P: EventPayload>(_ wrap: @escaping @Sendable (P) -> DomainEvent) -> Case {
+        Case(type: P.type, payloadType: ObjectIdentifier(P.self),
+             decode: { value in wrap(try JSONValueDecoder.decode(P.self, from: value)) },
+             wrap: { payload in (payload as? P).map(wrap) })
+    }
+
+    private static let decoders = Dictionary(uniqueKeysWithValues: cases.map { ($0.type, $0.decode) })
+    static let casesByPayload = Dictionary(uniqueKeysWithValues: cases.map { ($0.payloadType, $0) })
 
     /// Reads a stored event: upcasts an older schema version, then decodes the payload.
     ///

@@ -60,22 +60,62 @@ public enum DomainEvent: Sendable, Equatable {
     case creditsRefunded(CreditsRefunded)
     case spendLimitSet(SpendLimitSet)
 
-    /// Every payload type, for decoding by type name.
-    static let payloadTypes: [any EventPayload.Type] = [
-        UserRegistered.self, AccessEnabled.self, AccessDisabled.self, WaitlistJoined.self,
-        WaitlistApproved.self, WaitlistRevoked.self, InstanceProvisionRequested.self, InstanceProvisioned.self,
-        InstanceProvisionFailed.self, InstanceStatusObserved.self, InstanceRestartRequested.self, InstanceRestarted.self,
-        InstanceRestartFailed.self, InstanceDeleted.self, SecretRotated.self, BackupRequested.self,
-        BackupTaken.self, BackupFailed.self, DevicePairingRequested.self, DeviceApproved.self,
-        DeviceRejected.self, DeviceExpired.self, DeviceRemoved.self, DmPairingRequested.self,
-        DmPairingApproved.self, DmPairingRejected.self, DmPairingExpired.self, ApprovalRequested.self,
-        ApprovalGranted.self, ApprovalDenied.self, ApprovalExpired.self, ApprovalExecuted.self,
-        ExecApprovalRequested.self, ExecApprovalResolved.self, ExecApprovalExpired.self, ThreadCreated.self,
-        ThreadRenamed.self, ThreadArchived.self, ThreadUnarchived.self, MessageAdded.self,
-        SessionObserved.self, SessionMessageSent.self, SessionReplyReceived.self, RunStarted.self,
-        RunCompleted.self, RunFailed.self, ToolInvoked.self, ToolCompleted.self,
-        ToolFailed.self, CreditsGranted.self, CreditsCharged.self, CreditsRefunded.self,
-        SpendLimitSet.self,
+    /// Every event type: its payload type, its case, and how to decode it (no dynamic casts on
+    /// the read path: each entry knows its payload type statically).
+    static let cases: [Case] = [
+        entry(DomainEvent.userRegistered),
+        entry(DomainEvent.accessEnabled),
+        entry(DomainEvent.accessDisabled),
+        entry(DomainEvent.waitlistJoined),
+        entry(DomainEvent.waitlistApproved),
+        entry(DomainEvent.waitlistRevoked),
+        entry(DomainEvent.instanceProvisionRequested),
+        entry(DomainEvent.instanceProvisioned),
+        entry(DomainEvent.instanceProvisionFailed),
+        entry(DomainEvent.instanceStatusObserved),
+        entry(DomainEvent.instanceRestartRequested),
+        entry(DomainEvent.instanceRestarted),
+        entry(DomainEvent.instanceRestartFailed),
+        entry(DomainEvent.instanceDeleted),
+        entry(DomainEvent.secretRotated),
+        entry(DomainEvent.backupRequested),
+        entry(DomainEvent.backupTaken),
+        entry(DomainEvent.backupFailed),
+        entry(DomainEvent.devicePairingRequested),
+        entry(DomainEvent.deviceApproved),
+        entry(DomainEvent.deviceRejected),
+        entry(DomainEvent.deviceExpired),
+        entry(DomainEvent.deviceRemoved),
+        entry(DomainEvent.dmPairingRequested),
+        entry(DomainEvent.dmPairingApproved),
+        entry(DomainEvent.dmPairingRejected),
+        entry(DomainEvent.dmPairingExpired),
+        entry(DomainEvent.approvalRequested),
+        entry(DomainEvent.approvalGranted),
+        entry(DomainEvent.approvalDenied),
+        entry(DomainEvent.approvalExpired),
+        entry(DomainEvent.approvalExecuted),
+        entry(DomainEvent.execApprovalRequested),
+        entry(DomainEvent.execApprovalResolved),
+        entry(DomainEvent.execApprovalExpired),
+        entry(DomainEvent.threadCreated),
+        entry(DomainEvent.threadRenamed),
+        entry(DomainEvent.threadArchived),
+        entry(DomainEvent.threadUnarchived),
+        entry(DomainEvent.messageAdded),
+        entry(DomainEvent.sessionObserved),
+        entry(DomainEvent.sessionMessageSent),
+        entry(DomainEvent.sessionReplyReceived),
+        entry(DomainEvent.runStarted),
+        entry(DomainEvent.runCompleted),
+        entry(DomainEvent.runFailed),
+        entry(DomainEvent.toolInvoked),
+        entry(DomainEvent.toolCompleted),
+        entry(DomainEvent.toolFailed),
+        entry(DomainEvent.creditsGranted),
+        entry(DomainEvent.creditsCharged),
+        entry(DomainEvent.creditsRefunded),
+        entry(DomainEvent.spendLimitSet),
     ]
 
     /// The payload.
@@ -139,61 +179,9 @@ public enum DomainEvent: Sendable, Equatable {
 
     /// Wraps a payload in its case.
     public init(_ payload: any EventPayload) {
-        switch payload {
-        case let payload as UserRegistered: self = .userRegistered(payload)
-        case let payload as AccessEnabled: self = .accessEnabled(payload)
-        case let payload as AccessDisabled: self = .accessDisabled(payload)
-        case let payload as WaitlistJoined: self = .waitlistJoined(payload)
-        case let payload as WaitlistApproved: self = .waitlistApproved(payload)
-        case let payload as WaitlistRevoked: self = .waitlistRevoked(payload)
-        case let payload as InstanceProvisionRequested: self = .instanceProvisionRequested(payload)
-        case let payload as InstanceProvisioned: self = .instanceProvisioned(payload)
-        case let payload as InstanceProvisionFailed: self = .instanceProvisionFailed(payload)
-        case let payload as InstanceStatusObserved: self = .instanceStatusObserved(payload)
-        case let payload as InstanceRestartRequested: self = .instanceRestartRequested(payload)
-        case let payload as InstanceRestarted: self = .instanceRestarted(payload)
-        case let payload as InstanceRestartFailed: self = .instanceRestartFailed(payload)
-        case let payload as InstanceDeleted: self = .instanceDeleted(payload)
-        case let payload as SecretRotated: self = .secretRotated(payload)
-        case let payload as BackupRequested: self = .backupRequested(payload)
-        case let payload as BackupTaken: self = .backupTaken(payload)
-        case let payload as BackupFailed: self = .backupFailed(payload)
-        case let payload as DevicePairingRequested: self = .devicePairingRequested(payload)
-        case let payload as DeviceApproved: self = .deviceApproved(payload)
-        case let payload as DeviceRejected: self = .deviceRejected(payload)
-        case let payload as DeviceExpired: self = .deviceExpired(payload)
-        case let payload as DeviceRemoved: self = .deviceRemoved(payload)
-        case let payload as DmPairingRequested: self = .dmPairingRequested(payload)
-        case let payload as DmPairingApproved: self = .dmPairingApproved(payload)
-        case let payload as DmPairingRejected: self = .dmPairingRejected(payload)
-        case let payload as DmPairingExpired: self = .dmPairingExpired(payload)
-        case let payload as ApprovalRequested: self = .approvalRequested(payload)
-        case let payload as ApprovalGranted: self = .approvalGranted(payload)
-        case let payload as ApprovalDenied: self = .approvalDenied(payload)
-        case let payload as ApprovalExpired: self = .approvalExpired(payload)
-        case let payload as ApprovalExecuted: self = .approvalExecuted(payload)
-        case let payload as ExecApprovalRequested: self = .execApprovalRequested(payload)
-        case let payload as ExecApprovalResolved: self = .execApprovalResolved(payload)
-        case let payload as ExecApprovalExpired: self = .execApprovalExpired(payload)
-        case let payload as ThreadCreated: self = .threadCreated(payload)
-        case let payload as ThreadRenamed: self = .threadRenamed(payload)
-        case let payload as ThreadArchived: self = .threadArchived(payload)
-        case let payload as ThreadUnarchived: self = .threadUnarchived(payload)
-        case let payload as MessageAdded: self = .messageAdded(payload)
-        case let payload as SessionObserved: self = .sessionObserved(payload)
-        case let payload as SessionMessageSent: self = .sessionMessageSent(payload)
-        case let payload as SessionReplyReceived: self = .sessionReplyReceived(payload)
-        case let payload as RunStarted: self = .runStarted(payload)
-        case let payload as RunCompleted: self = .runCompleted(payload)
-        case let payload as RunFailed: self = .runFailed(payload)
-        case let payload as ToolInvoked: self = .toolInvoked(payload)
-        case let payload as ToolCompleted: self = .toolCompleted(payload)
-        case let payload as ToolFailed: self = .toolFailed(payload)
-        case let payload as CreditsGranted: self = .creditsGranted(payload)
-        case let payload as CreditsCharged: self = .creditsCharged(payload)
-        case let payload as CreditsRefunded: self = .creditsRefunded(payload)
-        case let payload as SpendLimitSet: self = .spendLimitSet(payload)
-        default: preconditionFailure("\(Swift.type(of: payload)) is not listed in DomainEvent")
+        guard let entry = Self.casesByPayload[ObjectIdentifier(Swift.type(of: payload))], let event = entry.wrap(payload) else {
+            preconditionFailure("\(Swift.type(of: payload)) is not listed in DomainEvent")
         }
+        self = event
     }
 }

@@ -1,0 +1,80 @@
+import ArgumentParser
+import EventStore
+import Foundation
+import Projections
+
+struct BenchReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Benchmark replaying a tenant history through every projection.",
+        discussion: """
+            Imports the history (default: the long fixture) into a scratch store, then times a full \
+            rebuild of every tenant projection from the log (read, decode, upcast, apply, write the \
+            rows, swap) next to a plain read of the same events through the store API. Prints the \
+            events/s of each and their ratio; --json prints one object (events_per_s, \
+            plain_read_per_s, events, ratio). Build with `swift build -c release` first.
+            """
+    )
+
+    @Option(help: "The fixture to replay.")
+    var fixture = "fixtures/tenants/long-history"
+
+    @Option(help: "Timed runs; the best is reported.")
+    var runs = 3
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let history = Fixture(URL(fileURLWithPath: fixture))
+        guard FileManager.default.fileExists(atPath: history.events.path) else {
+            throw ValidationError("no events.jsonl in \(fixture)")
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let projector = Projector.tenant()
+        let store = try EventStore.open(.tenant(TenantID("bench")), in: DataDirectory(scratch))
+        let events = try await store.importJSONL(from: history.events).events
+
+        var plainRead = Duration.zero
+        var replay = Duration.zero
+        for run in 0..<max(1, runs) {
+            let read = try await elapsed {
+                var cursor: Int64 = 0
+                while case let batch = try await store.read(after: cursor, limit: 2_000), let last = batch.last {
+                    cursor = last.position
+                }
+            }
+            let rebuild = try await elapsed { try await projector.rebuild(store) }
+            plainRead = run == 0 ? read : min(plainRead, read)
+            replay = run == 0 ? rebuild : min(replay, rebuild)
+        }
+        try await store.close()
+
+        let replayRate = rate(events, replay)
+        let readRate = rate(events, plainRead)
+        let ratio = readRate > 0 ? (replayRate / readRate * 100).rounded() / 100 : 0
+        if json {
+            let object: [String: Any] = [
+                "events": events, "events_per_s": replayRate.rounded(), "plain_read_per_s": readRate.rounded(), "ratio": ratio,
+                "projections": projector.projections.count,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\(events) events of \(history.name), \(projector.projections.count) projections, best of \(max(1, runs)) runs")
+            print(String(format: "replay through every projection %12.0f events/s   %.2fx plain read", replayRate, ratio))
+            print(String(format: "plain read of the same events   %12.0f events/s", readRate))
+        }
+    }
+
+    private func elapsed(_ work: () async throws -> Void) async throws -> Duration {
+        let clock = ContinuousClock()
+        return try await clock.measure(work)
+    }
+
+    private func rate(_ count: Int64, _ duration: Duration) -> Double {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return seconds > 0 ? Double(count) / seconds : 0
+    }
+}
