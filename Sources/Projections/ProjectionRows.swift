@@ -3,143 +3,154 @@ import Foundation
 import GRDB
 
 /// The rows one projection reads and writes while events are applied: a write-back cache over
-/// its tables. A row is loaded once, changed in memory by every event that touches it, and
-/// written once by ``Workset/flush()`` — so a thread's row updated by a thousand messages in a
-/// rebuild batch costs one write, not a thousand.
+/// its tables. A row is loaded once, changed in memory (in place) by every event that touches
+/// it, and written once by ``Workset/flush(_:collectChanges:)`` — so a thread's row updated by a
+/// thousand messages in a rebuild batch costs one write, not a thousand.
 public final class ProjectionRows {
     let projection: String
-    let tables: [String: String]
+    let tables: [String: Workset.Table]
     let workset: Workset
 
-    init(projection: String, tables: [String: String], workset: Workset) {
+    init(projection: String, tables: [String: Workset.Table], workset: Workset) {
         self.projection = projection
         self.tables = tables
         self.workset = workset
     }
 
-    private func table(_ collection: String) -> String {
+    private func table(_ collection: String) -> Workset.Table {
         guard let table = tables[collection] else { preconditionFailure("\(projection) has no collection \(collection)") }
         return table
     }
 
     /// The row at `key`, or nil.
     public func row(_ collection: String, _ key: String) throws -> Row? {
-        try workset.row(table(collection), key)
+        try workset.load(table(collection), key).row
     }
 
     /// Writes the row at `key`.
     public func put(_ collection: String, _ key: String, _ row: Row, scope: String = "", sort: Int64 = 0) {
-        workset.put(Workset.Location(projection: projection, collection: collection, table: table(collection)), key, row, scope: scope, sort: sort)
+        workset.mark(table(collection), key) { $0.row = row; $0.scope = scope; $0.sort = sort }
     }
 
     /// Changes the row at `key` in place, creating it from `initial` when missing.
     public func update(_ collection: String, _ key: String, scope: String = "", sort: Int64 = 0, initial: () -> Row, _ change: (inout Row) -> Void) throws {
-        var row = try self.row(collection, key) ?? initial()
-        change(&row)
-        put(collection, key, row, scope: scope, sort: sort)
+        let table = table(collection)
+        _ = try workset.load(table, key)
+        workset.mark(table, key) { slot in
+            if slot.row == nil { slot.row = initial() }
+            change(&slot.row!)
+            slot.scope = scope
+            slot.sort = sort
+        }
     }
 
     /// Changes the row at `key` if there is one; keeps its scope and sort unless given.
     @discardableResult
     public func updateExisting(_ collection: String, _ key: String, scope: String? = nil, sort: Int64? = nil, _ change: (inout Row) -> Void) throws -> Bool {
         let table = table(collection)
-        guard var row = try workset.row(table, key) else { return false }
-        change(&row)
-        let (oldScope, oldSort) = workset.placement(table, key)
-        put(collection, key, row, scope: scope ?? oldScope, sort: sort ?? oldSort)
+        guard try workset.load(table, key).row != nil else { return false }
+        workset.mark(table, key) { slot in
+            change(&slot.row!)
+            if let scope { slot.scope = scope }
+            if let sort { slot.sort = sort }
+        }
         return true
     }
 
     /// Deletes the row at `key`.
     public func delete(_ collection: String, _ key: String) {
-        workset.delete(Workset.Location(projection: projection, collection: collection, table: table(collection)), key)
+        workset.mark(table(collection), key) { $0.row = nil }
     }
 }
 
-/// The write-back cache of every projection for one apply (one append, or one rebuild batch).
+/// The write-back cache of every projection for one apply (one append, or a whole rebuild).
 public final class Workset {
-    struct Location: Hashable {
+    /// One table's cached rows.
+    final class Table {
         let projection: String
         let collection: String
-        let table: String
+        let name: String
+        /// A new table of a rebuild: nothing to load.
+        let startsEmpty: Bool
+        var slots: [String: Slot] = [:]
+
+        init(projection: String, collection: String, name: String, startsEmpty: Bool) {
+            self.projection = projection
+            self.collection = collection
+            self.name = name
+            self.startsEmpty = startsEmpty
+        }
     }
 
     struct Slot {
-        var location: Location?
         var row: Row?
         var scope = ""
         var sort: Int64 = 0
         var position: Int64 = 0
         var dirty = false
+
+        /// Applies `change` as made by the event at `position`; true when this is the slot's
+        /// first change since the last flush.
+        mutating func change(at position: Int64, _ change: (inout Slot) -> Void) -> Bool {
+            let first = !dirty
+            dirty = true
+            self.position = position
+            change(&self)
+            return first
+        }
     }
 
     /// Where rows not yet in the cache are loaded from (nil: every table started empty).
     private let db: Database?
-    /// Tables known to be empty when the work began (a rebuild's new tables): nothing to load.
-    private let emptyTables: Set<String>
     /// Keeps rows after a flush (a rebuild keeps every row it wrote, so it never reads one back).
     private let keepsRows: Bool
-    private var slots: [String: [String: Slot]] = [:]
-    private var order: [(table: String, key: String)] = []
+    private var tables: [Table] = []
+    private var order: [(table: Table, key: String)] = []
     /// The position of the event being applied; stamped on the rows it changes.
     var position: Int64 = 0
 
     /// A workset for one append, loading rows from `db`.
     init(reading db: Database) {
         self.db = db
-        self.emptyTables = []
         self.keepsRows = false
     }
 
     /// A workset over new, empty tables that keeps every row it writes: it never touches the
     /// database until it is flushed, so it can be applied on any thread.
-    init(building tables: Set<String>) {
+    init() {
         self.db = nil
-        self.emptyTables = tables
         self.keepsRows = true
     }
 
-    func row(_ table: String, _ key: String) throws -> Row? {
-        if let slot = slots[table]?[key] { return slot.row }
+    /// A table of this workset.
+    func table(projection: String, collection: String, name: String) -> Table {
+        let table = Table(projection: projection, collection: collection, name: name, startsEmpty: db == nil)
+        tables.append(table)
+        return table
+    }
+
+    /// The slot of `key`, loaded from the database the first time.
+    func load(_ table: Table, _ key: String) throws -> Slot {
+        if let slot = table.slots[key] { return slot }
         var slot = Slot()
-        if !emptyTables.contains(table) {
-            guard let db else { preconditionFailure("\(table) is not cached and there is no database to read") }
-            if let stored = try GRDB.Row.fetchOne(db.cachedStatement(sql: "SELECT scope, sort, position, body FROM \"\(table)\" WHERE key = ?"), arguments: [key]) {
-                let body: String = stored["body"]
-                guard case .object(let members) = try JSONParser.parse(Data(body.utf8)) else {
-                    throw DatabaseError(message: "row \(key) of \(table) is not a JSON object")
-                }
-                slot.row = members
-                slot.scope = stored["scope"]
-                slot.sort = stored["sort"]
-                slot.position = stored["position"]
+        if !table.startsEmpty, let db,
+           let stored = try GRDB.Row.fetchOne(db.cachedStatement(sql: "SELECT scope, sort, position, body FROM \"\(table.name)\" WHERE key = ?"), arguments: [key]) {
+            let body: String = stored["body"]
+            guard case .object(let members) = try JSONParser.parse(Data(body.utf8)) else {
+                throw DatabaseError(message: "row \(key) of \(table.name) is not a JSON object")
             }
+            slot.row = members
+            slot.scope = stored["scope"]
+            slot.sort = stored["sort"]
+            slot.position = stored["position"]
         }
-        slots[table, default: [:]][key] = slot
-        return slot.row
+        table.slots[key] = slot
+        return slot
     }
 
-    func placement(_ table: String, _ key: String) -> (String, Int64) {
-        let slot = slots[table]?[key]
-        return (slot?.scope ?? "", slot?.sort ?? 0)
-    }
-
-    func put(_ location: Location, _ key: String, _ row: Row, scope: String, sort: Int64) {
-        mark(location, key) { $0.row = row; $0.scope = scope; $0.sort = sort }
-    }
-
-    func delete(_ location: Location, _ key: String) {
-        mark(location, key) { $0.row = nil }
-    }
-
-    private func mark(_ location: Location, _ key: String, _ change: (inout Slot) -> Void) {
-        var slot = slots[location.table]?[key] ?? Slot()
-        if !slot.dirty { order.append((location.table, key)) }
-        slot.location = location
-        slot.dirty = true
-        slot.position = position
-        change(&slot)
-        slots[location.table, default: [:]][key] = slot
+    /// Changes the slot of `key` in place and marks it for writing.
+    func mark(_ table: Table, _ key: String, _ change: (inout Slot) -> Void) {
+        if table.slots[key, default: Slot()].change(at: position, change) { order.append((table, key)) }
     }
 
     /// A changed row, rendered: its JSON body (nil for a delete) ready to be written.
@@ -158,7 +169,7 @@ public final class Workset {
         var rendered: [Rendered] = []
         rendered.reserveCapacity(order.count)
         for (table, key) in order {
-            guard let slot = slots[table]?[key], slot.location != nil else { continue }
+            guard let slot = table.slots[key] else { continue }
             var body: [UInt8]?
             if let row = slot.row {
                 var bytes: [UInt8] = []
@@ -166,7 +177,7 @@ public final class Workset {
                 JSONWriter.write(.object(row), into: &bytes)
                 body = bytes
             }
-            rendered.append(Rendered(table: table, key: key, scope: slot.scope, sort: slot.sort, position: slot.position, body: body))
+            rendered.append(Rendered(table: table.name, key: key, scope: slot.scope, sort: slot.sort, position: slot.position, body: body))
         }
         forgetChanges()
         return rendered
@@ -192,9 +203,9 @@ public final class Workset {
         if collectChanges {
             changes.reserveCapacity(order.count)
             for (table, key) in order {
-                guard let slot = slots[table]?[key], let location = slot.location else { continue }
+                guard let slot = table.slots[key] else { continue }
                 changes.append(ProjectionChange(
-                    projection: location.projection, collection: location.collection, key: key,
+                    projection: table.projection, collection: table.collection, key: key,
                     op: slot.row == nil ? .delete : .upsert, row: slot.row.map(JSONValue.object), position: slot.position))
             }
         }
@@ -204,9 +215,9 @@ public final class Workset {
 
     private func forgetChanges() {
         if keepsRows {
-            for (table, key) in order { slots[table]?[key]?.dirty = false }
+            for (table, key) in order { table.slots[key]?.dirty = false }
         } else {
-            slots.removeAll(keepingCapacity: true)
+            for table in tables { table.slots.removeAll(keepingCapacity: true) }
         }
         order.removeAll(keepingCapacity: true)
     }

@@ -64,7 +64,7 @@ public final class Projector: AppendHook {
 
     static func rows(_ projection: any Projection, generation: Int, _ workset: Workset) -> ProjectionRows {
         let tables = Dictionary(uniqueKeysWithValues: projection.collections.map {
-            ($0, ProjectionCatalog.table(projection.name, $0, generation: generation))
+            ($0, workset.table(projection: projection.name, collection: $0, name: ProjectionCatalog.table(projection.name, $0, generation: generation)))
         })
         return ProjectionRows(projection: projection.name, tables: tables, workset: workset)
     }
@@ -122,8 +122,7 @@ public final class Projector: AppendHook {
         init(projection: any Projection, generation: Int) {
             self.projection = projection
             self.generation = generation
-            let tables = Set(projection.collections.map { ProjectionCatalog.table(projection.name, $0, generation: generation) })
-            rows = Projector.rows(projection, generation: generation, Workset(building: tables))
+            rows = Projector.rows(projection, generation: generation, Workset())
         }
 
         /// Applies a batch to the rows in memory; returns the rows it changed, rendered for writing.

@@ -55,6 +55,11 @@ struct CodingTests {
     func canonical() throws {
         let value = try JSONParser.parse(Data(#"{"b":[1,-2,3.5,"\u00e9\n"],"a":{"z":null,"y":true}}"#.utf8))
         #expect(JSONWriter.string(value) == #"{"a":{"y":true,"z":null},"b":[1,-2,3.5,"é\n"]}"#)
+        let tricky = "a\"b\\c\u{01}\t\r\n✓/é end"
+        #expect(JSONWriter.string(.string(tricky)) == #""a\"b\\c\u0001\t\r\n✓/é end""#)
+        #expect(try JSONParser.parse(JSONWriter.data(.string(tricky))) == .string(tricky))
+        #expect(JSONWriter.string(.string("")) == #""""#)
+        #expect(String(decoding: JSONWriter.pretty(["b": [1, [:]], "a": []]), as: UTF8.self) == "{\n  \"a\": [],\n  \"b\": [\n    1,\n    {}\n  ]\n}\n")
         #expect(try JSONParser.parse(Data("-9223372036854775808".utf8)) == .integer(.min))
         #expect(try JSONParser.parse(Data("9223372036854775808".utf8)) == .double(9223372036854775808))
     }
