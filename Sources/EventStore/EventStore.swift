@@ -169,6 +169,11 @@ public final class EventStore: Sendable {
         try await pool.read { db in try EventRows.stream(stream, from: version, limit: limit, db) }
     }
 
+    /// The event with `id`, if it was appended.
+    public func event(id: UUID) async throws -> RecordedEvent? {
+        try await pool.read { db in try EventRows.event(id: id, db) }
+    }
+
     /// The current version of `stream` (0 when it has no event).
     public func version(of stream: String) async throws -> Int64 {
         try await pool.read { db in try EventRows.version(of: stream, db) }

@@ -16,16 +16,24 @@ public actor TenantRegistry {
     public nonisolated let directory: DataDirectory
     /// How many stores may stay open while idle.
     public nonisolated let capacity: Int
-    private let configuration: EventStore.Configuration
+    private let open: @Sendable (TenantID) async throws -> EventStore
     private var entries: [TenantID: Entry] = [:]
     private var tick: UInt64 = 0
     private var closed = false
 
     public init(directory: DataDirectory, capacity: Int = 256, configuration: EventStore.Configuration = .init()) {
+        self.init(directory: directory, capacity: capacity) { tenant in
+            try EventStore.open(.tenant(tenant), in: directory, configuration: configuration)
+        }
+    }
+
+    /// A registry whose stores are opened by `open` (to give each its own append hook, say, and
+    /// prepare it before first use). `open` must open the store of `.tenant(tenant)` in `directory`.
+    public init(directory: DataDirectory, capacity: Int = 256, open: @escaping @Sendable (TenantID) async throws -> EventStore) {
         precondition(capacity >= 1, "a registry must be able to hold one store")
         self.directory = directory
         self.capacity = capacity
-        self.configuration = configuration
+        self.open = open
     }
 
     /// Runs `body` with the tenant's store, opening (and creating) it when needed.
@@ -70,9 +78,8 @@ public actor TenantRegistry {
             entries[tenant] = entry
             opening = entry.opening
         } else {
-            let directory = directory
-            let configuration = configuration
-            opening = Task { try EventStore.open(.tenant(tenant), in: directory, configuration: configuration) }
+            let open = open
+            opening = Task { try await open(tenant) }
             entries[tenant] = Entry(opening: opening, leases: 1, lastUse: tick)
             await evictIdle()
         }

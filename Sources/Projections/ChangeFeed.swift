@@ -1,20 +1,21 @@
 import Synchronization
 
-/// Broadcasts projection changes, after commit and in position order, to live listeners.
+/// Broadcasts projection changes, after commit and in position order, to live listeners: one
+/// element per commit, holding every change of that commit.
 ///
 /// Each listener has a bounded buffer; one that falls behind has its stream ended (rather than
-/// silently skipping changes), and resumes by reading the projections again — rows carry the
-/// `position` of their last change — and listening anew.
+/// silently skipping changes), and resumes by reading what changed since its last position
+/// (``Projector/changes(_:after:)``) and listening anew.
 public final class ChangeFeed: Sendable {
-    private let listeners = Mutex<[Int: AsyncStream<ProjectionChange>.Continuation]>([:])
+    private let listeners = Mutex<[Int: AsyncStream<[ProjectionChange]>.Continuation]>([:])
     private let nextID = Atomic<Int>(0)
 
     public init() {}
 
-    /// Changes published from now on; the stream ends if `capacity` changes are left unread.
-    public func listen(capacity: Int = 10_000) -> AsyncStream<ProjectionChange> {
+    /// Commits published from now on; the stream ends if `capacity` commits are left unread.
+    public func listen(capacity: Int = 10_000) -> AsyncStream<[ProjectionChange]> {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
-        let (stream, continuation) = AsyncStream.makeStream(of: ProjectionChange.self, bufferingPolicy: .bufferingOldest(capacity))
+        let (stream, continuation) = AsyncStream.makeStream(of: [ProjectionChange].self, bufferingPolicy: .bufferingOldest(capacity))
         continuation.onTermination = { [weak self] _ in self?.listeners.withLock { _ = $0.removeValue(forKey: id) } }
         listeners.withLock { $0[id] = continuation }
         return stream
@@ -26,12 +27,7 @@ public final class ChangeFeed: Sendable {
     func publish(_ changes: [ProjectionChange]) {
         let current = listeners.withLock { Array($0.values) }
         for continuation in current {
-            for change in changes {
-                if case .dropped = continuation.yield(change) {
-                    continuation.finish()
-                    break
-                }
-            }
+            if case .dropped = continuation.yield(changes) { continuation.finish() }
         }
     }
 }

@@ -17,7 +17,15 @@ public enum ProjectionCatalog {
                 name       TEXT PRIMARY KEY NOT NULL,
                 version    INTEGER NOT NULL,
                 generation INTEGER NOT NULL
-            ) STRICT
+            ) STRICT;
+            CREATE TABLE IF NOT EXISTS projection_tombstones (
+                projection TEXT NOT NULL,
+                collection TEXT NOT NULL,
+                key        TEXT NOT NULL,
+                position   INTEGER NOT NULL,
+                PRIMARY KEY (projection, collection, key)
+            ) STRICT;
+            CREATE INDEX IF NOT EXISTS projection_tombstones_position ON projection_tombstones (position);
             """)
     }
 

@@ -155,6 +155,8 @@ public final class Workset {
 
     /// A changed row, rendered: its JSON body (nil for a delete) ready to be written.
     struct Rendered: Sendable {
+        let projection: String
+        let collection: String
         let table: String
         let key: String
         let scope: String
@@ -177,22 +179,34 @@ public final class Workset {
                 JSONWriter.write(.object(row), into: &bytes)
                 body = bytes
             }
-            rendered.append(Rendered(table: table.name, key: key, scope: slot.scope, sort: slot.sort, position: slot.position, body: body))
+            rendered.append(Rendered(projection: table.projection, collection: table.collection, table: table.name, key: key, scope: slot.scope, sort: slot.sort, position: slot.position, body: body))
         }
         forgetChanges()
         return rendered
     }
 
-    /// Writes rendered rows into `db`.
-    static func write(_ rendered: [Rendered], _ db: Database) throws {
+    /// Writes rendered rows into `db`. With `tombstones`, a deleted row leaves its key and
+    /// position in `projection_tombstones` (and a row written again takes its tombstone away),
+    /// so that a reader resuming from an older position learns of the delete.
+    static func write(_ rendered: [Rendered], _ db: Database, tombstones: Bool = false) throws {
         var writers: [String: RowWriter] = [:]
         for row in rendered {
             let writer = try writers[row.table] ?? RowWriter(db, table: row.table)
             writers[row.table] = writer
             if let body = row.body {
                 try writer.put(row.key, scope: row.scope, sort: row.sort, position: row.position, body: body)
+                if tombstones {
+                    try db.cachedStatement(sql: "DELETE FROM projection_tombstones WHERE projection = ? AND collection = ? AND key = ?")
+                        .execute(arguments: [row.projection, row.collection, row.key])
+                }
             } else {
                 try writer.remove(row.key)
+                if tombstones {
+                    try db.cachedStatement(sql: """
+                        INSERT INTO projection_tombstones (projection, collection, key, position) VALUES (?, ?, ?, ?)
+                        ON CONFLICT DO UPDATE SET position = excluded.position
+                        """).execute(arguments: [row.projection, row.collection, row.key, row.position])
+                }
             }
         }
     }
@@ -209,7 +223,7 @@ public final class Workset {
                     op: slot.row == nil ? .delete : .upsert, row: slot.row.map(JSONValue.object), position: slot.position))
             }
         }
-        try Self.write(render(), db)
+        try Self.write(render(), db, tombstones: collectChanges)
         return changes
     }
 

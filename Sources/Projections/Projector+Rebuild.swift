@@ -11,6 +11,7 @@ extension Projector {
     /// - Returns: the names of the projections it built.
     @discardableResult
     public func prepare(_ store: EventStore, progress: Progress? = nil) async throws -> [String] {
+        try await store.pool.write { db in try ProjectionCatalog.createCatalog(db) }
         let outdated = try await store.pool.read { db in
             try self.projections.filter { try ProjectionCatalog.entry(db, $0.name)?.version != $0.version }.map(\.name)
         }

@@ -12,7 +12,7 @@ struct ClawCloud: AsyncParsableCommand {
             """,
         subcommands: [
             VerifyCommand.self, ExportCommand.self, ImportCommand.self, BackupCommand.self, RebuildCommand.self,
-            ReplayCommand.self,
+            ReplayCommand.self, ServeCommand.self, DevCommand.self,
             BenchCommand.self,
         ]
     )

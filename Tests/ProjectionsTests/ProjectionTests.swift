@@ -142,7 +142,9 @@ struct ProjectionTests {
         try await scratch.append(try ThreadDecider.decide(.create(threadId: "t9", kind: .project, title: "P"), ThreadDecider.initialState,
                                                           DecisionContext(actor: "u", tenant: "user_1", now: 0)))
         var iterator = stream.makeAsyncIterator()
-        let first = await iterator.next()
+        let commit = await iterator.next() ?? []
+        #expect(Set(commit.map(\.projection)) == ["threads_index", "hatchery"])
+        let first = commit.first
         #expect(first?.projection == "threads_index")
         #expect(first?.key == "t9")
         #expect(first?.op == .upsert)

@@ -30,6 +30,12 @@ public enum JSONValue: Sendable, Hashable {
         if case .integer(let integer) = self { return integer }
         return nil
     }
+
+    /// The members, if this is an object.
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

@@ -1,9 +1,12 @@
 import Domain
 
 /// Platform view for admins: users with their access flags, and the waitlist with approval state.
+///
+/// Version 2: a user who registers after an admin set their access keeps that access (version 1
+/// overwrote it).
 public struct AdminDirectory: Projection {
     public let name = "admin"
-    public let version = 1
+    public let version = 2
     public let collections = ["users", "waitlist"]
     public init() {}
 
@@ -11,10 +14,14 @@ public struct AdminDirectory: Projection {
         let at = context.recordedAt
         switch event {
         case .userRegistered(let e):
-            rows.put("users", e.userId, [
-                "userId": .string(e.userId), "kind": .string(e.kind.rawValue), "email": json(e.email), "name": json(e.name),
-                "accessEnabled": false, "accessUpdatedAt": .null, "accessUpdatedBy": .null, "createdAt": .integer(at),
-            ], sort: at)
+            // Access may have been set before the user registered: keep it.
+            let created = try rows.row("users", e.userId)?.int("createdAt") ?? at
+            try rows.update("users", e.userId, sort: created, initial: {
+                ["accessEnabled": false, "accessUpdatedAt": .null, "accessUpdatedBy": .null, "createdAt": .integer(at)]
+            }) { row in
+                row["userId"] = .string(e.userId); row["kind"] = .string(e.kind.rawValue)
+                row["email"] = json(e.email); row["name"] = json(e.name)
+            }
         case .accessEnabled(let e):
             try access(e.userId, true, by: e.by, at, rows)
         case .accessDisabled(let e):

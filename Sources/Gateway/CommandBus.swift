@@ -1,0 +1,111 @@
+import Crypto
+import Domain
+import EventStore
+import Foundation
+
+/// Runs a command against one store: reads the streams the decision depends on, decides
+/// (purely), and appends the events with the versions it read as expected versions — retrying
+/// the whole decision when another writer got there first.
+///
+/// With an `Idempotency-Key`, event ids are derived from the tenant, the route and the key, so a
+/// retried request finds its events already in the log and answers from them, writing nothing.
+struct CommandBus {
+    let store: EventStore
+    let tenant: String
+    let actor: String
+    let requestID: String
+    /// The route and `Idempotency-Key` of the request, when it carries one.
+    let idempotency: (scope: String, key: String)?
+    let metrics: Metrics
+
+    /// The result of a command: its events (nothing when it changed nothing) and the position after it.
+    struct Outcome {
+        let events: [DomainEvent]
+        let position: Int64
+        /// True when this is a retry of a request already carried out.
+        let replayed: Bool
+    }
+
+    /// Decides with the current events of `streams` (by stream) and appends the result.
+    func run(reading streams: [String], _ decide: ([String: [DomainEvent]], DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
+        if let replay = try await replayed() { return replay }
+        var attempts = 0
+        while true {
+            attempts += 1
+            var history: [String: [DomainEvent]] = [:]
+            var versions: [String: Int64] = [:]
+            for stream in streams {
+                let recorded = try await store.readStream(stream)
+                history[stream] = try recorded.map { try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) }
+                versions[stream] = recorded.last?.streamVersion ?? 0
+            }
+            let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+            let events = try decide(history, context)
+            guard !events.isEmpty else { return Outcome(events: [], position: store.head, replayed: false) }
+            do {
+                let result = try await store.append(parts(events, versions: versions))
+                metrics.recordAppend(events: events.count)
+                return Outcome(events: events, position: result.position, replayed: result.isRetry)
+            } catch EventStoreError.conflict where attempts < 5 {
+                continue
+            } catch EventStoreError.idempotencyMismatch where idempotency != nil {
+                // A concurrent twin of this request won: answer with its result.
+                if let replay = try await replayed() { return replay }
+                throw EventStoreError.idempotencyMismatch(eventID: "")
+            }
+        }
+    }
+
+    /// The events grouped into consecutive per-stream parts; a stream's first part expects the
+    /// version read, later parts of the same stream follow on.
+    private func parts(_ events: [DomainEvent], versions: [String: Int64]) throws -> [StreamAppend] {
+        let metadata = try JSONValueEncoder.data(EventMetadataJSON(actor: actor, requestID: requestID, idempotencyKey: idempotency?.key))
+        var parts: [StreamAppend] = []
+        var seen = Set<String>()
+        for (index, event) in events.enumerated() {
+            let new = NewEvent(id: eventID(index), type: event.type, schemaVersion: event.schemaVersion, data: event.data(), metadata: metadata)
+            if let last = parts.indices.last, parts[last].stream == event.stream {
+                parts[last].events.append(new)
+                continue
+            }
+            let expected: ExpectedVersion = if seen.contains(event.stream) { .any } else if let version = versions[event.stream] {
+                version == 0 ? .noStream : .exact(version)
+            } else { .any }
+            seen.insert(event.stream)
+            parts.append(StreamAppend(stream: event.stream, expected: expected, events: [new]))
+        }
+        return parts
+    }
+
+    /// The id of the `index`th event: derived from the idempotency key when there is one.
+    private func eventID(_ index: Int) -> UUID {
+        guard let idempotency else { return UUID() }
+        var digest = Array(SHA256.hash(data: Data("\(tenant)\n\(idempotency.scope)\n\(idempotency.key)\n\(index)".utf8)).prefix(16))
+        digest[6] = (digest[6] & 0x0F) | 0x80   // version 8: application-defined
+        digest[8] = (digest[8] & 0x3F) | 0x80   // RFC 4122 variant
+        return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                           digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
+    }
+
+    /// The outcome of the first request with this idempotency key, if it was carried out.
+    private func replayed() async throws -> Outcome? {
+        guard idempotency != nil, let first = try await store.event(id: eventID(0)) else { return nil }
+        var recorded = [first]
+        while let next = try await store.event(id: eventID(recorded.count)) { recorded.append(next) }
+        let events = try recorded.map { try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) }
+        return Outcome(events: events, position: recorded.map(\.position).max() ?? first.position, replayed: true)
+    }
+}
+
+/// The metadata written with every event the gateway appends.
+private struct EventMetadataJSON: Encodable {
+    let actor: String
+    let requestID: String
+    let idempotencyKey: String?
+
+    enum CodingKeys: String, CodingKey {
+        case actor
+        case requestID = "request_id"
+        case idempotencyKey = "idempotency_key"
+    }
+}

@@ -1,0 +1,37 @@
+import Domain
+import Hummingbird
+import NIOCore
+
+/// The website's response envelope.
+///
+/// Success: `{"ok":true,"data":…,"error":null}`, plus `"position"` (the tenant's log position
+/// after the write) on writes. Failure: `{"ok":false,"data":null,"error":"<message>","code":"<code>"}`,
+/// served as `application/problem+json` with the RFC 9457 members (`type`, `title`, `status`,
+/// `detail`) alongside.
+public enum Envelope {
+    public static func ok(_ data: JSONValue, status: HTTPResponse.Status = .ok, position: Int64? = nil) -> Response {
+        var body: [String: JSONValue] = ["ok": true, "data": data, "error": .null]
+        if let position { body["position"] = .integer(position) }
+        return response(.object(body), status: status, contentType: "application/json; charset=utf-8")
+    }
+
+    public static func error(_ error: APIError) -> Response {
+        let body: JSONValue = [
+            "ok": false, "data": .null, "error": .string(error.message), "code": .string(error.code),
+            "type": "about:blank", "title": .string(error.status.reasonPhrase), "status": .integer(Int64(error.status.code)),
+            "detail": .string(error.message),
+        ]
+        var response = response(body, status: error.status, contentType: "application/problem+json")
+        for field in error.headers { response.headers.append(field) }
+        return response
+    }
+
+    private static func response(_ body: JSONValue, status: HTTPResponse.Status, contentType: String) -> Response {
+        var bytes: [UInt8] = []
+        JSONWriter.write(body, into: &bytes)
+        return Response(
+            status: status,
+            headers: [.contentType: contentType, .cacheControl: "private, no-store, no-cache, must-revalidate"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,38 @@
+import Hummingbird
+import Logging
+
+/// Builds the HTTP application: the routes, their auth groups and the error handling.
+///
+/// | group | credentials |
+/// |---|---|
+/// | `/api/health`, `/api/metrics`, `/api/openapi.json` | none |
+/// | `/api/…` | `X-OA-Internal-Key` + `X-OA-User-Id` |
+/// | `/api/admin/…` | the same, and the user listed in `CLAWCLOUD_ADMIN_USER_IDS` |
+public enum GatewayApp {
+    public static func router(_ services: Services) -> Router<ClawContext> {
+        let router = Router(context: ClawContext.self)
+        router.add(middleware: ErrorMiddleware(routes: services.routes, metrics: services.metrics))
+
+        API(services: services, group: router.group("api"), base: "/api", access: "public").addOpsRoutes()
+
+        let auth = AuthMiddleware(internalKey: services.configuration.internalKey, adminUserIDs: services.configuration.adminUserIDs)
+        let tenant = API(services: services, group: router.group("api").add(middleware: auth), base: "/api", access: "tenant")
+        tenant.addThreadRoutes()
+        tenant.addAccessRoutes()
+        tenant.addViewRoutes()
+        tenant.addStreamRoute()
+
+        let admin = API(services: services, group: router.group("api/admin").add(middleware: auth).add(middleware: AdminMiddleware()),
+                        base: "/api/admin", access: "admin")
+        admin.addAdminRoutes()
+        return router
+    }
+
+    /// The application listening on `host:port`.
+    public static func application(_ services: Services, host: String, port: Int) -> some ApplicationProtocol {
+        Application(
+            router: router(services),
+            configuration: .init(address: .hostname(host, port: port), serverName: "clawcloud"),
+            logger: services.logger)
+    }
+}

@@ -1,0 +1,76 @@
+import Domain
+import EventStore
+import Foundation
+import Hummingbird
+import Projections
+
+/// `/api/admin/…`: users and their access, the waitlist, and credit grants (callers listed in
+/// `CLAWCLOUD_ADMIN_USER_IDS` only).
+extension API {
+    func addAdminRoutes() {
+        route(.get, "users", "Every user with their access flag, newest first.") { _, _ in
+            Envelope.ok(try await platformRows("users"))
+        }
+
+        route(.get, "waitlist", "The waitlist with approval state, newest first.") { _, _ in
+            Envelope.ok(try await platformRows("waitlist"))
+        }
+
+        route(.post, "users/:userId/access", "Enable or disable a user's access {enabled}.", write: true) { request, context in
+            let userId = try context.pathParameter("userId")
+            guard (try? TenantID(userId)) != nil else { throw APIError.badRequest("userId is not a valid user id") }
+            let body = try await request.json(AccessChange.self, limit: services.configuration.bodyLimit)
+            let stream = Streams.access(userId)
+            let outcome = try await services.command(on: services.stores.platform, request, context, reading: [stream]) { history, decision in
+                try AccessDecider.decide(.setAccess(userId: userId, enabled: body.enabled), AccessDecider.fold(history[stream] ?? []), decision)
+            }
+            return Envelope.ok(["user_id": .string(userId), "access_enabled": .bool(body.enabled)], position: outcome.position)
+        }
+
+        route(.post, "waitlist/:email/approval", "Approve or revoke a waitlist entry {approved}.", write: true) { request, context in
+            let email = try AccessDecider.normalizedEmail(try context.pathParameter("email"))
+            let body = try await request.json(WaitlistApproval.self, limit: services.configuration.bodyLimit)
+            let stream = Streams.waitlist(email)
+            let outcome = try await services.command(on: services.stores.platform, request, context, reading: [stream]) { history, decision in
+                try AccessDecider.decide(.setWaitlistApproval(email: email, approved: body.approved), AccessDecider.fold(history[stream] ?? []), decision)
+            }
+            return Envelope.ok(["email": .string(email), "approved": .bool(body.approved)], position: outcome.position)
+        }
+
+        route(.post, "credits/grant", "Grant credits to a user {userId, amountMicros, reason}.", write: true) { request, context in
+            let body = try await request.json(CreditGrant.self, limit: services.configuration.bodyLimit)
+            guard let user = try? TenantID(body.userId) else { throw APIError.badRequest("userId is not a valid user id") }
+            let grantID = UUID().uuidString.lowercased()
+            let admin = try context.requireTenant().rawValue
+            return try await services.stores.withTenant(user) { store in
+                var grantContext = context
+                grantContext.tenant = user
+                let outcome = try await services.command(on: store, request, grantContext, actor: admin, reading: [Streams.credits]) { history, decision in
+                    try CreditsDecider.decide(.grant(grantId: grantID, amountMicros: body.amountMicros, reason: body.reason),
+                                              CreditsDecider.fold(history[Streams.credits] ?? []), decision)
+                }
+                return Envelope.ok(try await billingSummary(user, store), position: outcome.position)
+            }
+        }
+    }
+
+    private func platformRows(_ collection: String) async throws -> JSONValue {
+        let platform = services.stores.platform
+        let rows = try await platform.pool.read { db in try platform.projector.rows(db, "admin", collection, RowQuery(limit: 1_000)) }
+        return .array(rows.map(JSONValue.object))
+    }
+}
+
+private struct AccessChange: Decodable {
+    var enabled: Bool
+}
+
+private struct WaitlistApproval: Decodable {
+    var approved: Bool
+}
+
+private struct CreditGrant: Decodable {
+    var userId: String
+    var amountMicros: Int64
+    var reason: String
+}

@@ -1,0 +1,110 @@
+import Domain
+import EventStore
+import Foundation
+import Hummingbird
+import Projections
+
+/// `/api/threads…`: the website's chat, project and OpenClaw threads and their messages.
+extension API {
+    func addThreadRoutes() {
+        route(.get, "threads", "List threads, most recently updated first (?archived=true|false, ?limit=1-100).") { request, context in
+            let archived = try request.queryChoice("archived", ["true", "false"]) == "true"
+            let limit = try request.queryInt("limit", in: 1...100) ?? 50
+            let rows = try await services.stores.withTenant(context.requireTenant()) { store in
+                try await store.pool.read { db in
+                    try store.projector.rows(db, "threads_index", "threads", RowQuery(scope: archived ? "archived" : "active", limit: limit))
+                }
+            }
+            return Envelope.ok(.array(rows.map(JSONValue.object)))
+        }
+
+        route(.post, "threads", "Create a thread {title?, kind?: chat|project|openclaw}.", write: true) { request, context in
+            let body = try await request.json(NewThread.self, limit: services.configuration.bodyLimit)
+            let threadID = UUID().uuidString.lowercased()
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                let outcome = try await services.command(on: store, request, context, reading: [Streams.thread(threadID)]) { history, decision in
+                    try ThreadDecider.decide(.create(threadId: threadID, kind: body.kind ?? .chat, title: body.title),
+                                             ThreadDecider.fold(history[Streams.thread(threadID)] ?? []), decision)
+                }
+                guard case .threadCreated(let created)? = outcome.events.first else { throw APIError(.internalServerError, "thread not created") }
+                return Envelope.ok(try await thread(created.threadId, in: store), status: .created, position: outcome.position)
+            }
+        }
+
+        route(.get, "threads/:id", "One thread.") { _, context in
+            let id = try context.pathParameter("id")
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                Envelope.ok(try await thread(id, in: store))
+            }
+        }
+
+        route(.patch, "threads/:id", "Rename or (un)archive a thread {title?, archived?}.", write: true) { request, context in
+            let id = try context.pathParameter("id")
+            let body = try await request.json(ThreadPatch.self, limit: services.configuration.bodyLimit)
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                let stream = Streams.thread(id)
+                let outcome = try await services.command(on: store, request, context, reading: [stream]) { history, decision in
+                    var state = ThreadDecider.fold(history[stream] ?? [])
+                    guard state.exists else { throw APIError.notFound("thread not found") }
+                    var events: [DomainEvent] = []
+                    if let title = body.title { events += try ThreadDecider.decide(.rename(threadId: id, title: title), state, decision) }
+                    state = events.reduce(state, ThreadDecider.evolve)
+                    if let archived = body.archived {
+                        events += try ThreadDecider.decide(.setArchived(threadId: id, archived: archived), state, decision)
+                    }
+                    return events
+                }
+                return Envelope.ok(try await thread(id, in: store), position: outcome.position)
+            }
+        }
+
+        route(.get, "threads/:id/messages", "A thread's messages, in order.") { _, context in
+            let id = try context.pathParameter("id")
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                let rows = try await store.pool.read { db -> [Row]? in
+                    guard try store.projector.row(db, "threads_index", "threads", key: id) != nil else { return nil }
+                    return try store.projector.rows(db, "thread_messages", "messages", RowQuery(scope: id, order: .ascending, limit: 1_000))
+                }
+                guard let rows else { throw APIError.notFound("thread not found") }
+                return Envelope.ok(.array(rows.map(JSONValue.object)))
+            }
+        }
+
+        route(.post, "threads/:id/messages", "Append a message {id, role: user|assistant|system|tool, parts: [{type, …}]}.", write: true) { request, context in
+            let id = try context.pathParameter("id")
+            let body = try await request.json(NewMessage.self, limit: services.configuration.bodyLimit)
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                let stream = Streams.thread(id)
+                let outcome = try await services.command(on: store, request, context, reading: [stream]) { history, decision in
+                    let state = ThreadDecider.fold(history[stream] ?? [])
+                    guard state.exists else { throw APIError.notFound("thread not found") }
+                    return try ThreadDecider.decide(.addMessage(threadId: id, messageId: body.id, role: body.role, parts: body.parts), state, decision)
+                }
+                let message: JSONValue = ["threadId": .string(id), "id": .string(body.id), "role": .string(body.role.rawValue), "parts": .array(body.parts)]
+                return Envelope.ok(message, status: .created, position: outcome.position)
+            }
+        }
+    }
+
+    private func thread(_ id: String, in store: EventStore) async throws -> JSONValue {
+        let row = try await store.pool.read { db in try store.projector.row(db, "threads_index", "threads", key: id) }
+        guard let row else { throw APIError.notFound("thread not found") }
+        return .object(row)
+    }
+}
+
+private struct NewThread: Decodable {
+    var title: String?
+    var kind: ThreadKind?
+}
+
+private struct ThreadPatch: Decodable {
+    var title: String?
+    var archived: Bool?
+}
+
+private struct NewMessage: Decodable {
+    var id: String
+    var role: MessageRole
+    var parts: [JSONValue]
+}

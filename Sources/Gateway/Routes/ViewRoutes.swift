@@ -1,0 +1,47 @@
+import Domain
+import EventStore
+import Hummingbird
+import Projections
+
+/// Read-only views: the Hatchery graph, the audit log and the billing summary.
+extension API {
+    func addViewRoutes() {
+        route(.get, "hatchery/graph", "The Hatchery canvas: {nodes, edges}.") { _, context in
+            try await services.stores.withTenant(context.requireTenant()) { store in
+                let (nodes, edges) = try await store.pool.read { db in
+                    (try store.projector.rows(db, "hatchery", "nodes", RowQuery(order: .ascending, limit: 1_000)),
+                     try store.projector.rows(db, "hatchery", "edges", RowQuery(order: .ascending, limit: 1_000)))
+                }
+                return Envelope.ok(["nodes": .array(nodes.map(JSONValue.object)), "edges": .array(edges.map(JSONValue.object))])
+            }
+        }
+
+        route(.get, "audit", "Approval decisions and money movements, newest first (?kind=approval|spend|credit, ?limit=1-500, ?before=position).") { request, context in
+            let kind = try request.queryChoice("kind", ["approval", "spend", "credit"])
+            let limit = try request.queryInt("limit", in: 1...500) ?? 100
+            let before = try request.queryInt("before", in: 1...Int.max)
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                let rows = try await store.pool.read { db in
+                    try store.projector.rows(db, "audit", "entries", RowQuery(scope: kind, limit: limit, after: before.map(Int64.init)))
+                }
+                return Envelope.ok(.array(rows.map(JSONValue.object)))
+            }
+        }
+
+        route(.get, "openclaw/billing/summary", "The credit balance: {user_id, balance_micros, balance_usd, …}.") { _, context in
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in Envelope.ok(try await billingSummary(tenant, store)) }
+        }
+    }
+
+    /// `{user_id, balance_micros, balance_usd ("12.34", rounded to cents), granted, spent, refunded, limit}`.
+    func billingSummary(_ tenant: TenantID, _ store: EventStore) async throws -> JSONValue {
+        let row = try await store.pool.read { db in try store.projector.row(db, "billing", "summary", key: "summary") }
+        let balance = row?["balanceMicros"]?.integerValue ?? 0
+        return [
+            "user_id": .string(tenant.rawValue), "balance_micros": .integer(balance), "balance_usd": row?["balanceUsd"] ?? "0.00",
+            "granted_micros": row?["grantedMicros"] ?? 0, "spent_micros": row?["spentMicros"] ?? 0,
+            "refunded_micros": row?["refundedMicros"] ?? 0, "spend_limit_micros": row?["spendLimitMicros"] ?? .null,
+        ]
+    }
+}

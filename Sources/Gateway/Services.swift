@@ -1,0 +1,54 @@
+import Domain
+import EventStore
+import Hummingbird
+import Logging
+import Projections
+
+/// What every route works with: settings, stores, metrics and the route table.
+public final class Services: Sendable {
+    public let configuration: GatewayConfiguration
+    public let stores: Stores
+    public let metrics: Metrics
+    public let routes: RouteTable
+    let logger: Logger
+
+    public init(configuration: GatewayConfiguration, stores: Stores, logger: Logger) {
+        self.configuration = configuration
+        self.stores = stores
+        self.metrics = Metrics()
+        self.routes = RouteTable()
+        self.logger = logger
+    }
+
+    /// Runs a command on `store` for the request's caller: see ``CommandBus``.
+    func command(
+        on store: EventStore, _ request: Request, _ context: ClawContext, actor: String? = nil, reading streams: [String],
+        _ decide: @escaping ([String: [DomainEvent]], DecisionContext) throws -> [DomainEvent]
+    ) async throws -> CommandBus.Outcome {
+        let tenant = try context.requireTenant()
+        let key = try request.idempotencyKey()
+        let bus = CommandBus(
+            store: store, tenant: tenant.rawValue, actor: actor ?? tenant.rawValue, requestID: context.requestID,
+            idempotency: key.map { ("\(request.method) \(request.uri.path)", $0) }, metrics: metrics)
+        return try await bus.run(reading: streams, decide)
+    }
+}
+
+/// Registers routes on a router group and records them in the ``RouteTable``.
+struct API {
+    let services: Services
+    let group: RouterGroup<ClawContext>
+    /// The group's path, for the route table (`/api`, `/api/admin`).
+    let base: String
+    /// The credentials the group's routes need: `tenant`, `admin`, `service` or `public`.
+    let access: String
+
+    func route(
+        _ method: HTTPRequest.Method, _ path: String, _ summary: String, write: Bool = false, produces: String = "envelope",
+        _ handler: @escaping @Sendable (Request, ClawContext) async throws -> Response
+    ) {
+        group.on(RouterPath(path), method: method, use: handler)
+        let full = path.isEmpty ? base : "\(base)/\(path)"
+        services.routes.add(.init(method: method, path: full, summary: summary, access: access, isWrite: write, produces: produces))
+    }
+}

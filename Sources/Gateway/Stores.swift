@@ -1,0 +1,66 @@
+import EventStore
+import Foundation
+import Logging
+import Projections
+
+/// The event stores the server works with: the platform store (waitlist, access), open for the
+/// server's life, and each tenant's store, opened on first use by a ``TenantRegistry`` with its
+/// own ``Projector`` as append hook; projections a store lacks or whose version changed are
+/// rebuilt when it opens.
+public final class Stores: Sendable {
+    public let directory: DataDirectory
+    public let platform: EventStore
+    let registry: TenantRegistry
+
+    private init(directory: DataDirectory, platform: EventStore, registry: TenantRegistry) {
+        self.directory = directory
+        self.platform = platform
+        self.registry = registry
+    }
+
+    /// Opens the platform store (creating the directory when needed) and prepares its projections.
+    public static func open(_ directory: DataDirectory, capacity: Int = 256, logger: Logger) async throws -> Stores {
+        let platform = try await openPrepared(.platform, in: directory, projector: .platform(), logger: logger)
+        let registry = TenantRegistry(directory: directory, capacity: capacity) { tenant in
+            try await openPrepared(.tenant(tenant), in: directory, projector: .tenant(), logger: logger)
+        }
+        return Stores(directory: directory, platform: platform, registry: registry)
+    }
+
+    private static func openPrepared(_ identity: StoreIdentity, in directory: DataDirectory, projector: Projector, logger: Logger) async throws -> EventStore {
+        var configuration = EventStore.Configuration()
+        configuration.hook = projector
+        let store = try EventStore.open(identity, in: directory, configuration: configuration)
+        do {
+            let rebuilt = try await projector.prepare(store) { done, total in
+                if done == total { logger.info("projections built", metadata: ["store": "\(identity)", "events": "\(total)"]) }
+            }
+            if !rebuilt.isEmpty {
+                logger.info("projections rebuilt", metadata: ["store": "\(identity)", "projections": "\(rebuilt.joined(separator: ","))"])
+            }
+            return store
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// Runs `body` with the tenant's store (opened, and created, on first use).
+    public func withTenant<Result>(_ tenant: TenantID, _ body: (EventStore) async throws -> Result) async throws -> Result {
+        try await registry.withStore(tenant, body)
+    }
+
+    /// Closes every store (after in-flight work on them ends).
+    public func close() async {
+        await registry.closeAll()
+        try? await platform.close()
+    }
+}
+
+extension EventStore {
+    /// The projector the store was opened with (every store ``Stores`` opens has one).
+    var projector: Projector {
+        guard let projector = configuration.hook as? Projector else { preconditionFailure("store opened without a projector") }
+        return projector
+    }
+}

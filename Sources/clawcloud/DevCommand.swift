@@ -1,0 +1,45 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import Gateway
+
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run the HTTP API for local development, with a generated internal key.",
+        discussion: """
+            Like `serve`, with the data in ./data (or --data), a fresh internal key printed once, and \
+            the user id `admin` as administrator unless CLAWCLOUD_ADMIN_USER_IDS says otherwise.
+            """
+    )
+
+    @OptionGroup var options: DataOptions
+
+    @Option(help: "The port to listen on.")
+    var port = 8080
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let key = environment["CLAWCLOUD_INTERNAL_KEY"] ?? SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        var settings = environment
+        settings["CLAWCLOUD_INTERNAL_KEY"] = key
+        if settings["CLAWCLOUD_ADMIN_USER_IDS"] == nil { settings["CLAWCLOUD_ADMIN_USER_IDS"] = "admin" }
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try GatewayConfiguration(environment: settings)
+        } catch {
+            printError("clawcloud dev: \(error)")
+            throw ExitCode(2)
+        }
+        let logger = bootstrapLogging()
+        let port = port
+        try await Server.run(configuration: configuration, directory: options.directory, host: "127.0.0.1", port: port, logger: logger) { port in
+            FileHandle.standardOutput.write(Data("""
+                ClawCloud (dev) on http://127.0.0.1:\(port), data in \(options.directory.root.path)
+                internal key (shown once): \(key)
+                try:  curl -s -H 'X-OA-Internal-Key: \(key)' -H 'X-OA-User-Id: user_1' http://127.0.0.1:\(port)/api/threads
+
+                """.utf8))
+        }
+    }
+}

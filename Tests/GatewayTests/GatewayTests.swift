@@ -1,0 +1,230 @@
+import Domain
+import EventStore
+import Foundation
+@testable import Gateway
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("HTTP gateway")
+struct GatewayTests {
+    @Test("credentials: a wrong or missing key is 401, a hostile user id 400, admin routes 403 for others")
+    func auth() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            #expect(try await client.call(.get, "/api/threads", key: "wrong").status == 401)
+            let missing = try await client.execute(uri: "/api/threads", method: .get)
+            #expect(missing.status == .unauthorized)
+            for hostile in ["../etc/passwd", "a b", String(repeating: "x", count: 129), "user%2F1", "ü"] {
+                let response = try await client.call(.get, "/api/threads", as: hostile)
+                #expect(response.status == 400, "\(hostile)")
+                #expect(response.json["code"] == "bad_request")
+            }
+            #expect(try await client.call(.get, "/api/admin/users").status == 403)
+            #expect(try await client.call(.get, "/api/admin/users", as: "admin").status == 200)
+            #expect(try await client.call(.get, "/api/threads", as: "agent:ops_1").status == 200)
+            let health = try await client.execute(uri: "/api/health", method: .get)
+            #expect(health.status == .ok)
+        }
+    }
+
+    @Test("threads: create, list, read, rename, archive, messages in order; every write answers its position")
+    func threads() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            let created = try await client.call(.post, "/api/threads", body: #"{"title":"Plan a trip","kind":"project"}"#)
+            #expect(created.status == 201)
+            #expect(created.json["ok"] == true)
+            #expect(created.json["position"] == 1)
+            let id = try #require(created.json["data"]?["id"]?.stringValue)
+            #expect(created.json["data"]?["kind"] == "project")
+
+            let message = try await client.call(.post, "/api/threads/\(id)/messages",
+                                                body: #"{"id":"m1","role":"user","parts":[{"type":"text","text":"Hi"}]}"#)
+            #expect(message.status == 201)
+            #expect(message.json["position"] == 2)
+            _ = try await client.call(.post, "/api/threads/\(id)/messages", body: #"{"id":"m2","role":"assistant","parts":[{"type":"text","text":"Hello!"}]}"#)
+            let messages = try await client.call(.get, "/api/threads/\(id)/messages")
+            #expect(messages.json["data"]?.arrayCount == 2)
+            #expect(messages.json["data"]?[index: 0]?["id"] == "m1")
+            #expect(messages.json["data"]?[index: 1]?["id"] == "m2")
+
+            let patched = try await client.call(.patch, "/api/threads/\(id)", body: #"{"title":"Trip to Lisbon","archived":true}"#)
+            #expect(patched.json["data"]?["title"] == "Trip to Lisbon")
+            #expect(patched.json["data"]?["archived"] == true)
+            #expect(patched.json["position"] == 5)
+            #expect(try await client.call(.get, "/api/threads").json["data"]?.arrayCount == 0)
+            #expect(try await client.call(.get, "/api/threads?archived=true").json["data"]?.arrayCount == 1)
+            #expect(try await client.call(.get, "/api/threads/\(id)").json["data"]?["messageCount"] == 2)
+        }
+    }
+
+    @Test("bad input is a 4xx naming the problem, and writes nothing")
+    func badInput() async throws {
+        let gateway = try await TestGateway { $0.bodyLimit = 4_096 }
+        let stores = gateway.services.stores
+        try await gateway.run { client in
+            let id = try #require(try await client.call(.post, "/api/threads", body: "{}").json["data"]?["id"]?.stringValue)
+            let cases: [(HTTPRequest.Method, String, String?, Int, String)] = [
+                (.post, "/api/threads", "{", 400, "malformed JSON"),
+                (.post, "/api/threads", #"{"title":7}"#, 400, "title"),
+                (.post, "/api/threads", #"{"kind":"folder"}"#, 400, "kind"),
+                (.post, "/api/threads", "[1]", 400, "JSON object"),
+                (.post, "/api/threads", nil, 400, "missing request body"),
+                (.post, "/api/threads", #"{"title":"\#(String(repeating: "x", count: 5_000))"}"#, 413, "larger than"),
+                (.post, "/api/threads/\(id)/messages", #"{"id":"m1","role":"robot","parts":[{"type":"text"}]}"#, 400, "role"),
+                (.post, "/api/threads/\(id)/messages", #"{"id":"m1","role":"user","parts":[]}"#, 400, "parts"),
+                (.post, "/api/threads/\(id)/messages", #"{"role":"user","parts":[{"type":"text"}]}"#, 400, "id"),
+                (.post, "/api/threads/nope/messages", #"{"id":"m1","role":"user","parts":[{"type":"text"}]}"#, 404, "thread not found"),
+                (.get, "/api/threads?limit=0", nil, 400, "limit"),
+                (.get, "/api/threads?archived=maybe", nil, 400, "archived"),
+                (.get, "/api/nowhere", nil, 404, "no such route"),
+                (.delete, "/api/threads", nil, 405, "not allowed"),
+                (.get, "/api/threads/%00", nil, 400, "path parameter"),
+                (.post, "/api/waitlist", #"{"email":"not-an-email"}"#, 400, "email"),
+                (.get, "/api/stream?since=-4", nil, 400, "since"),
+            ]
+            for (method, uri, body, status, text) in cases {
+                let response = try await client.call(method, uri, body: body)
+                #expect(response.status == status, "\(method) \(uri)")
+                #expect(response.json["ok"] == false)
+                #expect(response.json["error"]?.stringValue?.contains(text) == true, "\(uri): \(response.json)")
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            #expect(try await stores.withTenant(TenantID("user_a")) { $0.head } == 1)
+            #expect(try await stores.platform.head == 0)
+        }
+    }
+
+    @Test("a retried write with the same Idempotency-Key answers the first result and writes nothing")
+    func idempotency() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            let first = try await client.call(.post, "/api/threads", body: #"{"title":"Once"}"#, idempotency: "k-1")
+            let again = try await client.call(.post, "/api/threads", body: #"{"title":"Once"}"#, idempotency: "k-1")
+            #expect(first.status == 201)
+            #expect(again.status == 201)
+            #expect(again.json["data"]?["id"] == first.json["data"]?["id"])
+            #expect(again.json["position"] == first.json["position"])
+            #expect(try await client.call(.get, "/api/threads").json["data"]?.arrayCount == 1)
+            let other = try await client.call(.post, "/api/threads", body: #"{"title":"Twice"}"#, idempotency: "k-2")
+            #expect(other.json["position"] == 2)
+            // The same key from another tenant is another request.
+            #expect(try await client.call(.post, "/api/threads", as: "user_b", body: "{}", idempotency: "k-1").json["position"] == 1)
+        }
+    }
+
+    @Test("tenants are isolated: user B gets 404 for A's thread and sees none of A's data")
+    func isolation() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            let id = try #require(try await client.call(.post, "/api/threads", as: "user_a", body: #"{"title":"Secret plans"}"#).json["data"]?["id"]?.stringValue)
+            #expect(try await client.call(.get, "/api/threads/\(id)", as: "user_b").status == 404)
+            #expect(try await client.call(.get, "/api/threads/\(id)/messages", as: "user_b").status == 404)
+            #expect(try await client.call(.patch, "/api/threads/\(id)", as: "user_b", body: #"{"title":"Mine"}"#).status == 404)
+            #expect(try await client.call(.post, "/api/threads/\(id)/messages", as: "user_b", body: #"{"id":"x","role":"user","parts":[{"type":"text"}]}"#).status == 404)
+            #expect(try await client.call(.get, "/api/threads", as: "user_b").json["data"]?.arrayCount == 0)
+            #expect(try await client.call(.get, "/api/hatchery/graph", as: "user_b").json["data"]?["nodes"]?.arrayCount == 0)
+            #expect(try await client.call(.get, "/api/audit", as: "user_b").json["data"]?.arrayCount == 0)
+            #expect(try await client.call(.get, "/api/threads/\(id)", as: "user_a").json["data"]?["title"] == "Secret plans")
+        }
+    }
+
+    @Test("waitlist: join, then an admin approves, and access is allowed; admins grant credits")
+    func waitlistAndAdmin() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            let joined = try await client.call(.post, "/api/waitlist", body: #"{"email":"Ada@Example.com","source":"website"}"#)
+            #expect(joined.json["data"] == ["id": "ada@example.com", "joined": true, "approved": false])
+            #expect(try await client.call(.post, "/api/waitlist", body: #"{"email":"ada@example.com"}"#).json["data"]?["joined"] == false)
+            #expect(try await client.call(.get, "/api/access").json["data"]?["allowed"] == false)
+
+            #expect(try await client.call(.post, "/api/admin/waitlist/ada%40example.com/approval", body: #"{"approved":true}"#).status == 403)
+            let approved = try await client.call(.post, "/api/admin/waitlist/ada%40example.com/approval", as: "admin", body: #"{"approved":true}"#)
+            #expect(approved.json["data"] == ["email": "ada@example.com", "approved": true])
+            let access = try await client.call(.get, "/api/access").json["data"]
+            #expect(access?["allowed"] == true)
+            #expect(access?["waitlistApproved"] == true)
+            #expect(access?["user"]?["email"] == "ada@example.com")
+
+            let enabled = try await client.call(.post, "/api/admin/users/user_b/access", as: "admin", body: #"{"enabled":true}"#)
+            #expect(enabled.json["data"] == ["user_id": "user_b", "access_enabled": true])
+            #expect(try await client.call(.get, "/api/access", as: "user_b").json["data"]?["userAccess"] == true)
+            let users = try await client.call(.get, "/api/admin/users", as: "admin").json["data"]
+            #expect(users?.arrayCount == 2)
+            #expect(try await client.call(.get, "/api/admin/waitlist", as: "admin").json["data"]?.arrayCount == 1)
+
+            let grant = try await client.call(.post, "/api/admin/credits/grant", as: "admin",
+                                              body: #"{"userId":"user_a","amountMicros":2500000,"reason":"welcome"}"#)
+            #expect(grant.status == 200)
+            #expect(grant.json["data"]?["balance_micros"] == 2_500_000)
+            let summary = try await client.call(.get, "/api/openclaw/billing/summary").json["data"]
+            #expect(summary?["balance_usd"] == "2.50")
+            #expect(summary?["user_id"] == "user_a")
+            let audit = try await client.call(.get, "/api/audit?kind=credit").json["data"]
+            #expect(audit?[index: 0]?["actor"] == "admin")
+            #expect(audit?[index: 0]?["amountMicros"] == 2_500_000)
+            #expect(try await client.call(.post, "/api/admin/credits/grant", as: "admin",
+                                          body: #"{"userId":"user_a","amountMicros":-5,"reason":"x"}"#).status == 400)
+        }
+    }
+
+    @Test("the OpenAPI document lists every route the server answers, and metrics count requests")
+    func openAPIAndMetrics() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            let document = try await client.call(.get, "/api/openapi.json").json
+            #expect(document["openapi"] == "3.1.0")
+            let paths = try #require(document["paths"]?.objectValue)
+            for route in gateway.services.routes.all {
+                let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+                #expect(paths[path]?[route.method.rawValue.lowercased()] != nil, "\(route.method) \(route.path)")
+            }
+            #expect(paths.values.reduce(0) { $0 + ($1.objectValue?.count ?? 0) } == gateway.services.routes.all.count)
+            _ = try await client.call(.get, "/api/threads")
+            let metrics = String(buffer: try await client.execute(uri: "/api/metrics", method: .get).body)
+            #expect(metrics.contains(#"clawcloud_http_requests_total{method="GET",route="/api/threads",status="200"} 1"#))
+            #expect(metrics.contains("clawcloud_stream_subscribers 0"))
+        }
+    }
+
+    @Test("no secret reaches a response, an event or a log line")
+    func secrets() async throws {
+        let gateway = try await TestGateway()
+        let stores = gateway.services.stores
+        let logs = gateway.logs
+        try await gateway.run { client in
+            var bodies = ""
+            bodies += "\(try await client.call(.post, "/api/threads", body: #"{"title":"x"}"#).json)"
+            bodies += "\(try await client.call(.get, "/api/threads", key: "wrong").json)"
+            bodies += "\(try await client.call(.get, "/api/openapi.json").json)"
+            bodies += String(buffer: try await client.execute(uri: "/api/metrics", method: .get).body)
+            #expect(!bodies.contains(TestGateway.internalKey))
+            #expect(!bodies.contains(TestGateway.serviceToken))
+            let exported = try await stores.withTenant(TenantID("user_a")) { store in
+                var exported = Data()
+                try await store.exportJSONL { exported.append($0) }
+                return String(decoding: exported, as: UTF8.self)
+            }
+            #expect(exported.contains("thread.created"))
+            #expect(!exported.contains(TestGateway.internalKey))
+        }
+        #expect(!logs.all.isEmpty)
+        for line in logs.all {
+            #expect(!line.contains(TestGateway.internalKey))
+            #expect(!line.contains(TestGateway.serviceToken))
+        }
+    }
+}
+
+extension JSONValue {
+    var arrayCount: Int? {
+        if case .array(let elements) = self { return elements.count }
+        return nil
+    }
+
+    subscript(index index: Int) -> JSONValue? {
+        if case .array(let elements) = self, elements.indices.contains(index) { return elements[index] }
+        return nil
+    }
+}
