@@ -43,12 +43,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // A simulated OpenClaw runtime (the real one cannot run here), for `clawcloud dev` and the tests.
+        .target(name: "RuntimeSimulator", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "clawcloud",
             dependencies: [
-                "EventStore", "Domain", "Projections", "Gateway",
+                "EventStore", "Domain", "Projections", "Gateway", "RuntimeSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -68,7 +71,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Domain", "EventStore", "Projections",
+                "Gateway", "Domain", "EventStore", "Projections", "RuntimeSimulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -71,6 +71,11 @@ public final class EventStore: Sendable {
         return try EventStore(identity: identity, url: url, configuration: configuration)
     }
 
+    /// The identity a store file records (read without opening the store).
+    public static func identity(of url: URL) throws -> StoreIdentity {
+        try DatabaseQueue(path: url.path, configuration: readOnly).read(StoreSchema.recordedIdentity)
+    }
+
     private static var readOnly: GRDB.Configuration {
         var configuration = GRDB.Configuration()
         configuration.readonly = true

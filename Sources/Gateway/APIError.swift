@@ -44,6 +44,8 @@ public struct APIError: Error, Sendable, Equatable {
             case .closed: self.init(.serviceUnavailable, "the server is shutting down")
             default: self.init(.internalServerError, "internal error", code: "internal_error")
             }
+        case let error as RuntimeError:
+            self.init(HTTPResponse.Status(code: error.status), error.message)
         case let error as JSONSyntaxError:
             self.init(.badRequest, "malformed JSON body: \(error)")
         case let error as DecodingError:

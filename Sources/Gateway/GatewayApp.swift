@@ -8,6 +8,7 @@ import Logging
 /// | `/api/health`, `/api/metrics`, `/api/openapi.json` | none |
 /// | `/api/…` | `X-OA-Internal-Key` + `X-OA-User-Id` |
 /// | `/api/admin/…` | the same, and the user listed in `CLAWCLOUD_ADMIN_USER_IDS` |
+/// | `/api/openclaw/runtime/events` | `X-OpenAgents-Service-Token` + `X-OA-Instance-Id` (the runtime) |
 public enum GatewayApp {
     public static func router(_ services: Services) -> Router<ClawContext> {
         let router = Router(context: ClawContext.self)
@@ -21,6 +22,14 @@ public enum GatewayApp {
         tenant.addAccessRoutes()
         tenant.addViewRoutes()
         tenant.addStreamRoute()
+        tenant.addApprovalRoutes()
+        tenant.addOpenClawRoutes()
+        tenant.addChatRoute()
+
+        let runtime = API(services: services,
+                          group: router.group("api/openclaw/runtime/events").add(middleware: ServiceTokenMiddleware(serviceToken: services.configuration.serviceToken)),
+                          base: "/api/openclaw/runtime/events", access: "service")
+        runtime.addRuntimeEventRoutes()
 
         let admin = API(services: services, group: router.group("api/admin").add(middleware: auth).add(middleware: AdminMiddleware()),
                         base: "/api/admin", access: "admin")

@@ -23,6 +23,8 @@ public struct GatewayConfiguration: Sendable {
     public var heartbeat: Duration = .seconds(15)
     /// Changes a stream client may fall behind by before it is dropped (it resumes with `Last-Event-ID`).
     public var streamBuffer = 10_000
+    /// How long a runtime call may take before it counts as unreachable (retried later).
+    public var runtimeTimeoutSeconds = 30
     /// Credits charged per token of chat usage, in micro-USD.
     public var microsPerToken: Int64 = 2
 

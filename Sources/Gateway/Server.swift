@@ -6,8 +6,11 @@ import ServiceLifecycle
 /// Runs the server until SIGINT or SIGTERM: in-flight requests finish, streams end, then every
 /// store is closed.
 public enum Server {
+    /// `alongside` are services to run and stop with the server (`clawcloud dev` passes the
+    /// simulated runtime).
     public static func run(configuration: GatewayConfiguration, directory: DataDirectory, host: String, port: Int,
-                           logger: Logger, onStarted: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+                           logger: Logger, alongside: [any Service] = [],
+                           onStarted: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let stores = try await Stores.open(directory, logger: logger)
         let services = Services(configuration: configuration, stores: stores, logger: logger)
         var app = Application(
@@ -16,7 +19,9 @@ public enum Server {
             onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? port) },
             logger: logger)
         app.logger = logger
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let retrier = OutboxRetrier(services: services)
+        services.retrier.withLock { $0 = retrier }
+        let group = ServiceGroup(configuration: .init(services: alongside + [app, retrier], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

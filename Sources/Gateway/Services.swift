@@ -3,6 +3,7 @@ import EventStore
 import Hummingbird
 import Logging
 import Projections
+import Synchronization
 
 /// What every route works with: settings, stores, metrics and the route table.
 public final class Services: Sendable {
@@ -10,13 +11,20 @@ public final class Services: Sendable {
     public let stores: Stores
     public let metrics: Metrics
     public let routes: RouteTable
+    /// The OpenClaw runtime, when `CLAWCLOUD_RUNTIME_URL` and `CLAWCLOUD_SERVICE_TOKEN` are set.
+    let runtime: RuntimeClient?
     let logger: Logger
+    /// Set by the server: retries effects the runtime could not be reached for.
+    let retrier = Mutex<OutboxRetrier?>(nil)
 
     public init(configuration: GatewayConfiguration, stores: Stores, logger: Logger) {
         self.configuration = configuration
         self.stores = stores
         self.metrics = Metrics()
         self.routes = RouteTable()
+        self.runtime = configuration.runtimeURL.flatMap { url in
+            configuration.serviceToken.map { RuntimeClient(baseURL: url, serviceToken: $0, timeout: .seconds(Int64(configuration.runtimeTimeoutSeconds))) }
+        }
         self.logger = logger
     }
 

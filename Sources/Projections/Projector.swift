@@ -26,7 +26,7 @@ public final class Projector: AppendHook {
     public static func tenant() -> Projector {
         Projector([
             ThreadsIndex(), ThreadMessages(), SessionsView(), BillingSummary(), InstanceStatus(), DevicesAndPairing(),
-            ApprovalsQueue(), AuditLog(), HatcheryGraph(),
+            ApprovalsQueue(), AuditLog(), HatcheryGraph(), Outbox(),
         ])
     }
 

@@ -2,14 +2,17 @@ import ArgumentParser
 import Crypto
 import Foundation
 import Gateway
+import RuntimeSimulator
+import ServiceLifecycle
 
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
         abstract: "Run the HTTP API for local development, with a generated internal key.",
         discussion: """
-            Like `serve`, with the data in ./data (or --data), a fresh internal key printed once, and \
-            the user id `admin` as administrator unless CLAWCLOUD_ADMIN_USER_IDS says otherwise.
+            Like `serve`, with the data in ./data (or --data), a fresh internal key printed once, the \
+            user id `admin` as administrator unless CLAWCLOUD_ADMIN_USER_IDS says otherwise, and a \
+            simulated OpenClaw runtime on --runtime-port unless CLAWCLOUD_RUNTIME_URL names a real one.
             """
     )
 
@@ -18,12 +21,23 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on.")
     var port = 8080
 
+    @Option(help: "The port of the simulated OpenClaw runtime.")
+    var runtimePort = 8081
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let key = environment["CLAWCLOUD_INTERNAL_KEY"] ?? SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
         var settings = environment
         settings["CLAWCLOUD_INTERNAL_KEY"] = key
         if settings["CLAWCLOUD_ADMIN_USER_IDS"] == nil { settings["CLAWCLOUD_ADMIN_USER_IDS"] = "admin" }
+        // The simulated runtime, unless a real one is configured.
+        var alongside: [any Service] = []
+        if settings["CLAWCLOUD_RUNTIME_URL"] == nil {
+            let token = settings["CLAWCLOUD_SERVICE_TOKEN"] ?? SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+            settings["CLAWCLOUD_SERVICE_TOKEN"] = token
+            settings["CLAWCLOUD_RUNTIME_URL"] = "http://127.0.0.1:\(runtimePort)"
+            alongside.append(SimulatedRuntime(serviceToken: token).application(port: runtimePort))
+        }
         let configuration: GatewayConfiguration
         do {
             configuration = try GatewayConfiguration(environment: settings)
@@ -33,9 +47,12 @@ struct DevCommand: AsyncParsableCommand {
         }
         let logger = bootstrapLogging()
         let port = port
-        try await Server.run(configuration: configuration, directory: options.directory, host: "127.0.0.1", port: port, logger: logger) { port in
+        let runtimeURL = (settings["CLAWCLOUD_RUNTIME_URL"] ?? "") + (alongside.isEmpty ? "" : " (simulated)")
+        try await Server.run(configuration: configuration, directory: options.directory, host: "127.0.0.1", port: port, logger: logger,
+                             alongside: alongside) { port in
             FileHandle.standardOutput.write(Data("""
                 ClawCloud (dev) on http://127.0.0.1:\(port), data in \(options.directory.root.path)
+                OpenClaw runtime: \(runtimeURL)
                 internal key (shown once): \(key)
                 try:  curl -s -H 'X-OA-Internal-Key: \(key)' -H 'X-OA-User-Id: user_1' http://127.0.0.1:\(port)/api/threads
 

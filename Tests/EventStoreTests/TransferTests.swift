@@ -156,7 +156,7 @@ struct TransferTests {
             let cloneQueue = try DatabaseQueue(path: clone.path)
             let projections = try await cloneQueue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM projection_versions") }
             try cloneQueue.close()
-            #expect(projections == 9)
+            #expect(projections == 10)
             let again = try runProduct("clawcloud", ["import", "--data", scratch.url.path, "--tenant", "user_clone", file.path])
             #expect(again.status == 1)
             #expect(again.err.contains("nothing was written"))

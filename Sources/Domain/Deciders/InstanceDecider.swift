@@ -24,7 +24,7 @@ public enum InstanceDecider: Decider {
         case delete(approvalId: String)
         case rotateSecret(name: String, fingerprint: String)
         case requestBackup(backupId: String)
-        case recordBackupTaken(backupId: String, objectKey: String, bytes: Int64, sha256: String)
+        case recordBackupTaken(backupId: String, objectKey: String, bytes: Int64?, sha256: String?)
         case recordBackupFailed(backupId: String, reason: String)
     }
 
@@ -85,10 +85,10 @@ public enum InstanceDecider: Decider {
             guard objectKey.hasPrefix(prefix), !objectKey.contains("..") else {
                 throw DomainError.invalid("backup object keys live under \(prefix)")
             }
-            guard bytes >= 0, sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else {
-                throw DomainError.invalid("a backup needs its size and SHA-256")
+            guard (bytes ?? 0) >= 0, sha256.map({ $0.count == 64 && $0.allSatisfy(\.isHexDigit) }) ?? true else {
+                throw DomainError.invalid("a backup size must not be negative and its SHA-256 must be 64 hex digits")
             }
-            return [.backupTaken(BackupTaken(backupId: backupId, objectKey: objectKey, bytes: bytes, sha256: sha256.lowercased(), at: context.now))]
+            return [.backupTaken(BackupTaken(backupId: backupId, objectKey: objectKey, bytes: bytes, sha256: sha256?.lowercased(), at: context.now))]
         case .recordBackupFailed(let backupId, let reason):
             guard state.backupsInFlight.contains(backupId) else { throw DomainError.notFound("no backup \(backupId) in progress") }
             return [.backupFailed(BackupFailed(backupId: backupId, reason: reason))]

@@ -74,6 +74,11 @@ public struct TokenUsage: Codable, Sendable, Equatable {
     public let inputTokens: Int64
     public let outputTokens: Int64
     public var totalTokens: Int64 { inputTokens + outputTokens }
+
+    public init(inputTokens: Int64, outputTokens: Int64) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+    }
 }
 
 public struct RunStarted: EventPayload {

@@ -77,8 +77,10 @@ public struct BackupTaken: EventPayload {
     public let backupId: String
     /// Always under `openclaw/<tenant>/`.
     public let objectKey: String
-    public let bytes: Int64
-    public let sha256: String
+    /// Size and digest of the archive, when the runtime reports them (its backup call answers
+    /// only the time).
+    public let bytes: Int64?
+    public let sha256: String?
     public let at: Millis
     public var stream: String { Streams.instance }
 }

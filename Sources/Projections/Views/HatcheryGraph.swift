@@ -54,7 +54,7 @@ public struct HatcheryGraph: Projection {
             node("backup:\(e.backupId)", label: "Backup \(e.backupId)", kind: "backup", subtitle: "requested", status: "running", at, rows)
             edge("openclaw", "contains", "backup:\(e.backupId)", at, rows)
         case .backupTaken(let e):
-            try change("backup:\(e.backupId)", at, rows) { $0["status"] = "ok"; $0["subtitle"] = .string("\(e.bytes) bytes") }
+            try change("backup:\(e.backupId)", at, rows) { $0["status"] = "ok"; $0["subtitle"] = .string(e.bytes.map { "\($0) bytes" } ?? "taken") }
         case .backupFailed(let e):
             try change("backup:\(e.backupId)", at, rows) { $0["status"] = "error"; $0["subtitle"] = .string(e.reason) }
 

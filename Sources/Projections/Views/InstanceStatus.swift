@@ -48,8 +48,8 @@ public struct InstanceStatus: Projection {
             ], scope: "requested", sort: at)
         case .backupTaken(let e):
             try rows.updateExisting("backups", e.backupId, scope: "taken") { row in
-                row["status"] = "taken"; row["objectKey"] = .string(e.objectKey); row["bytes"] = .integer(e.bytes)
-                row["sha256"] = .string(e.sha256); row["takenAt"] = .integer(e.at)
+                row["status"] = "taken"; row["objectKey"] = .string(e.objectKey); row["bytes"] = json(e.bytes)
+                row["sha256"] = json(e.sha256); row["takenAt"] = .integer(e.at)
             }
             try instance(rows, at) { $0["lastBackupAt"] = .integer(e.at); $0["lastBackupId"] = .string(e.backupId) }
         case .backupFailed(let e):

@@ -2,10 +2,13 @@ import Domain
 
 /// OpenClaw sessions (key, kind, channel, display name, last activity, tokens) and their
 /// transcripts as ClawCloud saw them: messages sent, replies, and chat runs.
+///
+/// Version 2: `runs` holds each run's model, status (scope running|completed|failed), times,
+/// usage and error (version 1 kept only its session).
 public struct SessionsView: Projection {
     public let name = "sessions"
-    public let version = 1
-    /// `runs` remembers each chat run's session, for its completion.
+    public let version = 2
+    /// `runs`: each chat run, with its session (looked up when it completes).
     public let collections = ["sessions", "transcript", "runs"]
     public init() {}
 
@@ -24,15 +27,25 @@ public struct SessionsView: Projection {
             try transcript(e.key, "assistant", e.reply, runId: e.runId, context, rows)
         case .runStarted(let e):
             try transcript(e.sessionKey, "user", e.input, runId: e.runId, context, rows)
-            rows.put("runs", e.runId, ["sessionKey": .string(e.sessionKey)])
+            rows.put("runs", e.runId, [
+                "runId": .string(e.runId), "sessionKey": .string(e.sessionKey), "model": .string(e.model), "status": "running",
+                "startedAt": .integer(context.recordedAt), "finishedAt": .null, "usage": .null, "error": .null,
+            ], scope: "running", sort: context.recordedAt)
         case .runCompleted(let e):
             guard let key = try rows.row("runs", e.runId)?.string("sessionKey") else { return }
+            try rows.updateExisting("runs", e.runId, scope: "completed") { row in
+                row["status"] = "completed"; row["finishedAt"] = .integer(context.recordedAt)
+                row["usage"] = ["inputTokens": .integer(e.usage.inputTokens), "outputTokens": .integer(e.usage.outputTokens)]
+            }
             try transcript(key, "assistant", e.text, runId: e.runId, context, rows)
             try rows.updateExisting("sessions", key) { row in
                 row["totalTokens"] = .integer(row.int("totalTokens") + e.usage.totalTokens)
             }
         case .runFailed(let e):
             guard let key = try rows.row("runs", e.runId)?.string("sessionKey") else { return }
+            try rows.updateExisting("runs", e.runId, scope: "failed") { row in
+                row["status"] = "failed"; row["finishedAt"] = .integer(context.recordedAt); row["error"] = .string(e.error)
+            }
             try transcript(key, "error", e.error, runId: e.runId, context, rows)
         default: break
         }

@@ -1,0 +1,88 @@
+import Domain
+import EventStore
+import Foundation
+import Hummingbird
+import Projections
+
+/// Holding risky commands behind approvals at the HTTP edge.
+///
+/// A gated route called without an approval id records `approval.requested` (after checking the
+/// command could run now) and answers `202 {status: "approval_required", approvalId, summary,
+/// toolName, toolInput}`. Called again with `approvalId` (body or `X-OA-Approval-Id`) it answers
+/// the outcome: still 202 while pending, 409 once denied or expired, and once granted the
+/// command's result (carrying out its runtime call first if it has not run yet).
+extension API {
+    func gate(
+        _ request: Request, _ context: ClawContext, store: EventStore, action: HeldAction, approvalId given: String?,
+        _ completed: @escaping (JSONValue) async throws -> Response
+    ) async throws -> Response {
+        let tenant = try context.requireTenant()
+        guard let approvalId = given else {
+            let newID = "apr_\(UUID().uuidString.lowercased())"
+            let target = try await self.target(of: action, tenant: tenant, store: store)
+            let outcome = try await services.command(on: store, request, context, reading: [ApprovalRelease.stream(of: action)]) { history, decision in
+                try ApprovalRelease.hold(action, approvalId: newID, target: target(history), decision)
+            }
+            guard case .approvalRequested(let held)? = outcome.events.first else { throw APIError(.internalServerError, "approval not recorded") }
+            return Self.approvalRequired(held.approvalId, held.summary, held.toolName, held.toolInput, position: outcome.position)
+        }
+        let row = try await store.pool.read { db in try store.projector.row(db, "approvals", "approvals", key: approvalId) }
+        guard let row, row["kind"] == "held" else { throw APIError.notFound("approval \(approvalId) not found") }
+        guard row["toolName"]?.stringValue == action.toolName else {
+            throw APIError(.conflict, "approval \(approvalId) is for \(row["toolName"]?.stringValue ?? "another action")")
+        }
+        switch row["status"]?.stringValue {
+        case "pending":
+            return Self.approvalRequired(approvalId, row["summary"]?.stringValue ?? "", action.toolName, row["toolInput"] ?? [:], position: nil)
+        case "denied", "expired":
+            throw APIError(.conflict, "approval \(approvalId) was \(row["status"]?.stringValue == "denied" ? "rejected" : "expired")")
+        case "executed" where row["outcome"]?["result"] == "failed":
+            throw APIError(.badGateway, "the approved command failed: \(row["outcome"]?["detail"]?.stringValue ?? "runtime error")")
+        default:
+            return try await completed(try await runEffect(approvalId, tenant: tenant, store: store))
+        }
+    }
+
+    /// Runs the effect an approval released, if it is still pending; its runtime data, or null.
+    func runEffect(_ approvalId: String, tenant: TenantID, store: EventStore) async throws -> JSONValue {
+        let effect = try await store.pool.read { db in try store.projector.row(db, "outbox", "effects", key: "approval:\(approvalId)") }
+        guard let effect, effect["status"] == "pending" else { return .null }
+        return try await Effects(services: services).perform(effect, tenant: tenant, store: store)
+    }
+
+    /// How to build the held action's target from the streams the command reads.
+    func target(of action: HeldAction, tenant: TenantID, store: EventStore) async throws -> ([String: [DomainEvent]]) -> ApprovalRelease.Target {
+        let stream = ApprovalRelease.stream(of: action)
+        switch action {
+        case .provision, .restart, .deleteInstance:
+            let access = try await services.accessStatus(tenant.rawValue)
+            return { .instance(InstanceDecider.fold($0[stream] ?? []), access: access) }
+        case .approveDevice: return { .device(DevicePairingDecider.fold($0[stream] ?? [])) }
+        case .approveDmPairing: return { .dmPairing(DmPairingDecider.fold($0[stream] ?? [])) }
+        case .charge: return { .credits(CreditsDecider.fold($0[stream] ?? [])) }
+        }
+    }
+
+    static func approvalRequired(_ id: String, _ summary: String, _ toolName: String, _ toolInput: JSONValue, position: Int64?) -> Response {
+        Envelope.ok(["status": "approval_required", "approvalId": .string(id), "summary": .string(summary), "toolName": .string(toolName),
+                     "toolInput": toolInput], status: .accepted, position: position)
+    }
+}
+
+extension Request {
+    /// The approval a retried gated call names: `X-OA-Approval-Id`, or `approvalId` in the body.
+    func approvalId(body: JSONValue?) throws -> String? {
+        let id = headers[.init("X-OA-Approval-Id")!] ?? body?["approvalId"]?.stringValue
+        if let id, !(1...128).contains(id.utf8.count) { throw APIError.badRequest("approvalId must be 1-128 characters") }
+        return id
+    }
+
+    /// The body as JSON when there is one (gated routes take an optional body).
+    func optionalJSON(limit: Int) async throws -> JSONValue? {
+        let buffer = try await collectBody(limit: limit)
+        guard buffer.readableBytes > 0 else { return nil }
+        let value = try buffer.withUnsafeReadableBytes { try JSONParser.parse(Data($0)) }
+        guard case .object = value else { throw APIError.badRequest("the request body must be a JSON object") }
+        return value
+    }
+}

@@ -1,0 +1,82 @@
+import Domain
+import EventStore
+import Hummingbird
+import Projections
+
+/// `/api/approvals…`: the human approvals queue — held commands and the runtime's exec approvals.
+extension API {
+    func addApprovalRoutes() {
+        route(.get, "approvals", "Approvals, newest first (?status=pending|resolved).") { request, context in
+            let status = try request.queryChoice("status", ["pending", "resolved"])
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                let rows = try await store.pool.read { db in
+                    try store.projector.rows(db, "approvals", "approvals", RowQuery(scope: status, limit: 500))
+                }
+                return Envelope.ok(.array(rows.map(JSONValue.object)))
+            }
+        }
+
+        route(.get, "approvals/:id", "One approval (a held command's id, or an exec approval's id).") { _, context in
+            let id = try context.pathParameter("id")
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                Envelope.ok(.object(try await approval(id, store)))
+            }
+        }
+
+        route(.post, "approvals/:id/respond",
+              "Decide {decision}: approved|rejected for held commands (an approved one then runs), allow-once|allow-always|deny for exec approvals.",
+              write: true) { request, context in
+            let id = try context.pathParameter("id")
+            let body = try await request.json(Decision.self, limit: services.configuration.bodyLimit)
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                let row = try await approval(id, store)
+                if row["kind"] == "exec" {
+                    let stream = Streams.execApproval(id)
+                    let outcome = try await services.command(on: store, request, context, reading: [stream]) { history, decision in
+                        try ExecApprovalDecider.decide(.resolve(id: id, decision: body.decision), ExecApprovalDecider.fold(history[stream] ?? []), decision)
+                    }
+                    return Envelope.ok(.object(try await approval(id, store)), position: outcome.position)
+                }
+                let outcome = try await respondToHeld(id, decision: body.decision, request, context, store: store)
+                var result: JSONValue = .null
+                if body.decision == "approved" { result = try await runEffect(id, tenant: tenant, store: store) }
+                return Envelope.ok(["approval": .object(try await approval(id, store)), "result": result], position: outcome.position)
+            }
+        }
+    }
+
+    /// Grants (releasing the held command in the same append) or denies a held approval.
+    private func respondToHeld(_ id: String, decision: String, _ request: Request, _ context: ClawContext, store: EventStore) async throws -> CommandBus.Outcome {
+        let approvalStream = Streams.approval(id)
+        let held = ApprovalDecider.fold(try await store.readStream(approvalStream).map {
+            try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data)
+        })
+        guard let action = held.action else { throw APIError.notFound("approval \(id) not found") }
+        switch decision {
+        case "approved":
+            let target = try await self.target(of: action, tenant: context.requireTenant(), store: store)
+            return try await services.command(on: store, request, context, reading: [approvalStream, ApprovalRelease.stream(of: action)]) { history, decision in
+                try ApprovalRelease.grant(approvalId: id, approval: ApprovalDecider.fold(history[approvalStream] ?? []), target: target(history), decision)
+            }
+        case "rejected":
+            return try await services.command(on: store, request, context, reading: [approvalStream]) { history, decision in
+                try ApprovalDecider.decide(.deny(approvalId: id), ApprovalDecider.fold(history[approvalStream] ?? []), decision)
+            }
+        default:
+            throw APIError.badRequest("decision must be approved or rejected")
+        }
+    }
+
+    private func approval(_ id: String, _ store: EventStore) async throws -> Row {
+        let row = try await store.pool.read { db in
+            try store.projector.row(db, "approvals", "approvals", key: id) ?? store.projector.row(db, "approvals", "approvals", key: "exec:\(id)")
+        }
+        guard let row else { throw APIError.notFound("approval \(id) not found") }
+        return row
+    }
+}
+
+private struct Decision: Decodable {
+    var decision: String
+}

@@ -1,0 +1,155 @@
+import Domain
+import EventStore
+import Foundation
+import Hummingbird
+import NIOCore
+import Projections
+
+/// `POST /api/openclaw/chat`: the runtime's OpenResponses SSE, relayed to the caller unchanged,
+/// while the run is recorded — `run.started`, then `run.completed` (text, usage) or
+/// `run.failed` — and its tokens charged at `microsPerToken` (a charge the balance or the spend
+/// limit refuses is held behind an approval instead). The relay and the recording run apart: a
+/// caller who disconnects stops receiving, but the run is still read to its end and recorded.
+extension API {
+    func addChatRoute() {
+        route(.post, "openclaw/chat", "Chat with the agent: OpenResponses request in, SSE out (recorded as a run, charged from usage).",
+              write: true, produces: "sse") { request, context in
+            let tenant = try context.requireTenant()
+            let body = try await request.collectBody(limit: services.configuration.chatBodyLimit)
+            guard body.readableBytes > 0 else { throw APIError.badRequest("missing request body") }
+            guard let json = body.withUnsafeReadableBytes({ try? JSONParser.parse(Data($0)) }), case .object = json else {
+                throw APIError.badRequest("the request body must be an OpenResponses JSON object")
+            }
+            let forwarded = ["x-openclaw-session-key", "x-openclaw-agent-id", "x-openclaw-message-channel", "x-openclaw-account-id"]
+                .compactMap { name in request.headers[.init(name)!].map { (name, $0) } }
+            let sessionKey = request.headers[.init("x-openclaw-session-key")!]
+                ?? json["user"]?.stringValue.map { "agent:main:openresponses-user:\($0)" } ?? "agent:main:openresponses:\(UUID().uuidString.lowercased())"
+            let runId = "run_\(UUID().uuidString.lowercased())"
+            let upstream = try await services.stores.withTenant(tenant) { store in
+                try await requireInstance(store)
+                let runtime = try runtimeClient()
+                let bus = CommandBus(store: store, tenant: tenant.rawValue, actor: tenant.rawValue, requestID: context.requestID, idempotency: nil, metrics: services.metrics)
+                _ = try await bus.run(reading: []) { _, decision in
+                    try RunDecider.decide(.start(runId: runId, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
+                                                 input: String(Self.inputText(json["input"]).prefix(10_000))), RunDecider.initialState, decision)
+                }
+                do {
+                    let response = try await runtime.stream("/v1/responses", tenant: tenant, body: body, headers: forwarded)
+                    guard response.status.code < 400 else {
+                        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                        throw RuntimeError(status: RuntimeClient.status(Int(response.status.code)), message: text.isEmpty ? "runtime http \(response.status.code)" : text)
+                    }
+                    return response
+                } catch let error as RuntimeError {
+                    try? await recordRun(runId, .failed(error.message), store: store, tenant: tenant, requestID: context.requestID)
+                    throw error
+                }
+            }
+            // The recorder reads the runtime to the end whatever the caller does.
+            let (relay, relayInput) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .unbounded)
+            let requestID = context.requestID
+            Task {
+                try await services.stores.withTenant(tenant) { store in
+                    var parser = OpenResponsesParser()
+                    do {
+                        for try await chunk in upstream.body {
+                            relayInput.yield(chunk)
+                            parser.feed(String(buffer: chunk))
+                        }
+                    } catch {
+                        parser.failure = parser.failure ?? "the runtime stream broke off"
+                    }
+                    relayInput.finish()
+                    try await self.recordRun(runId, parser.result, store: store, tenant: tenant, requestID: requestID)
+                }
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Run-Id")!: runId],
+                body: ResponseBody(asyncSequence: relay))
+        }
+    }
+
+    /// Records how a run ended, and charges its tokens.
+    func recordRun(_ runId: String, _ result: OpenResponsesParser.Result, store: EventStore, tenant: TenantID, requestID: String) async throws {
+        let bus = CommandBus(store: store, tenant: tenant.rawValue, actor: "runtime", requestID: requestID, idempotency: nil, metrics: services.metrics)
+        let stream = Streams.run(runId)
+        switch result {
+        case .failed(let message):
+            _ = try await bus.run(reading: [stream]) { history, decision in
+                try RunDecider.decide(.fail(runId: runId, error: message), RunDecider.fold(history[stream] ?? []), decision)
+            }
+        case .completed(let text, let usage):
+            _ = try await bus.run(reading: [stream]) { history, decision in
+                try RunDecider.decide(.complete(runId: runId, text: text, usage: usage), RunDecider.fold(history[stream] ?? []), decision)
+            }
+            let amount = usage.totalTokens * services.configuration.microsPerToken
+            guard amount > 0 else { return }
+            let charge = HeldAction.charge(chargeId: "chg_\(runId)", amountMicros: amount, reason: .tokens, ref: "run:\(runId)")
+            _ = try await bus.run(reading: [Streams.credits]) { history, decision in
+                let credits = CreditsDecider.fold(history[Streams.credits] ?? [])
+                do {
+                    return try CreditsDecider.decide(.charge(chargeId: "chg_\(runId)", amountMicros: amount, reason: .tokens, ref: "run:\(runId)", approvalId: nil),
+                                                     credits, decision)
+                } catch DomainError.approvalRequired {
+                    return try ApprovalRelease.hold(charge, approvalId: "apr_\(runId)", target: .credits(credits), costEstimateMicros: amount, decision)
+                }
+            }
+        }
+    }
+
+    /// The text of the request's last user message (`input` as a string or as items).
+    static func inputText(_ input: JSONValue?) -> String {
+        if let text = input?.stringValue { return text }
+        guard case .array(let items)? = input else { return "" }
+        for item in items.reversed() where item["role"] == "user" {
+            if let text = item["content"]?.stringValue { return text }
+            if case .array(let parts)? = item["content"] {
+                return parts.compactMap { $0["text"]?.stringValue }.joined(separator: " ")
+            }
+        }
+        return ""
+    }
+}
+
+/// Follows an OpenResponses SSE stream: the text deltas, then `response.completed` (with usage)
+/// or `response.failed`.
+struct OpenResponsesParser {
+    enum Result {
+        case completed(text: String, usage: TokenUsage)
+        case failed(String)
+    }
+
+    private var pending = ""
+    private var text = ""
+    private var usage: TokenUsage?
+    var failure: String?
+
+    mutating func feed(_ chunk: String) {
+        pending += chunk
+        while let end = pending.range(of: "\n\n") {
+            let block = pending[..<end.lowerBound]
+            pending.removeSubrange(..<end.upperBound)
+            for line in block.split(separator: "\n") where line.hasPrefix("data: ") {
+                let data = line.dropFirst(6)
+                guard data != "[DONE]", let event = try? JSONParser.parse(Data(data.utf8)) else { continue }
+                switch event["type"]?.stringValue {
+                case "response.output_text.delta": text += event["delta"]?.stringValue ?? ""
+                case "response.output_text.done": text = event["text"]?.stringValue ?? text
+                case "response.completed":
+                    let usage = event["response"]?["usage"]
+                    self.usage = TokenUsage(inputTokens: usage?["input_tokens"]?.integerValue ?? 0, outputTokens: usage?["output_tokens"]?.integerValue ?? 0)
+                case "response.failed":
+                    failure = event["response"]?["error"]?["message"]?.stringValue ?? "the run failed"
+                default: break
+                }
+            }
+        }
+    }
+
+    var result: Result {
+        if let failure { return .failed(failure) }
+        guard let usage else { return .failed("the runtime stream ended before response.completed") }
+        return .completed(text: text, usage: usage)
+    }
+}

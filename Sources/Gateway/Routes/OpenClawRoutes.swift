@@ -1,0 +1,210 @@
+import Crypto
+import Domain
+import EventStore
+import Foundation
+import Hummingbird
+import NIOHTTP1
+import Projections
+
+/// The plan's `/api/openclaw/*` routes, with the original paths and `data` shapes. Provision,
+/// restart, delete, device approval and DM pairing approval are gated (see ``gate(_:_:store:action:approvalId:_:)``).
+extension API {
+    func addOpenClawRoutes() {
+        route(.get, "openclaw/instance", "The instance summary {status, runtime_name, created_at, updated_at, last_ready_at}, or null.") { _, context in
+            try await services.stores.withTenant(context.requireTenant()) { store in Envelope.ok(try await instanceSummary(store)) }
+        }
+
+        route(.post, "openclaw/instance", "Provision the instance (gated; idempotent while one exists).", write: true) { request, context in
+            let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                let current = try await instanceSummary(store)
+                let approvalId = try request.approvalId(body: body)
+                if approvalId == nil, let status = current["status"]?.stringValue, !["error", "deleted"].contains(status) {
+                    return Envelope.ok(current)
+                }
+                return try await gate(request, context, store: store, action: .provision(instanceType: "standard"), approvalId: approvalId) { _ in
+                    Envelope.ok(try await instanceSummary(store))
+                }
+            }
+        }
+
+        route(.delete, "openclaw/instance", "Delete the instance: stops the gateway (gated).", write: true) { request, context in
+            let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                try await gate(request, context, store: store, action: .deleteInstance, approvalId: try request.approvalId(body: body)) { _ in
+                    Envelope.ok(["deleted": true])
+                }
+            }
+        }
+
+        route(.post, "openclaw/runtime/restart", "Restart the gateway (gated).", write: true) { request, context in
+            let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                try await gate(request, context, store: store, action: .restart, approvalId: try request.approvalId(body: body)) { _ in
+                    Envelope.ok(["message": "restarting"])
+                }
+            }
+        }
+
+        route(.post, "openclaw/runtime/devices/:requestId/approve", "Approve a device pairing request (gated).", write: true) { request, context in
+            let requestId = try context.pathParameter("requestId")
+            let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                try await gate(request, context, store: store, action: .approveDevice(requestId: requestId), approvalId: try request.approvalId(body: body)) { _ in
+                    Envelope.ok(["approved": true, "requestId": .string(requestId)])
+                }
+            }
+        }
+
+        route(.post, "openclaw/runtime/pairing/:channel/approve", "Approve a DM pairing code {code, notify?} (gated).", write: true) { request, context in
+            let channel = try context.pathParameter("channel")
+            let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
+            guard let code = body?["code"]?.stringValue, !code.isEmpty else { throw APIError.badRequest("missing code") }
+            let notify = body?["notify"] == true
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                try await gate(request, context, store: store, action: .approveDmPairing(channel: channel, code: code, notify: notify),
+                               approvalId: try request.approvalId(body: body)) { data in
+                    Envelope.ok(["approved": true, "channel": .string(channel), "code": .string(code),
+                                 "stdout": data["stdout"] ?? "", "stderr": data["stderr"] ?? ""])
+                }
+            }
+        }
+
+        route(.post, "openclaw/runtime/backup", "Back the instance up: {lastBackup}.", write: true) { request, context in
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                try await requireInstance(store)
+                let backupId = "bk_\(UUID().uuidString.lowercased())"
+                let outcome = try await services.command(on: store, request, context, reading: [Streams.instance]) { history, decision in
+                    try InstanceDecider.decide(.requestBackup(backupId: backupId), InstanceDecider.fold(history[Streams.instance] ?? []), decision)
+                }
+                guard case .backupRequested(let requested)? = outcome.events.first else { throw APIError(.internalServerError, "backup not recorded") }
+                let effect = try await store.pool.read { db in try store.projector.row(db, "outbox", "effects", key: "backup:\(requested.backupId)") }
+                var data: JSONValue = .null
+                if let effect { data = try await Effects(services: services).perform(effect, tenant: tenant, store: store) }
+                return Envelope.ok(["lastBackup": data["lastBackup"] ?? .null, "backupId": .string(requested.backupId)], position: store.head)
+            }
+        }
+
+        route(.get, "openclaw/runtime/status", "The runtime's status {gateway, lastBackup, container, version}.") { _, context in
+            try await passthrough(context, .GET, "/v1/status")
+        }
+        route(.get, "openclaw/runtime/devices", "Devices {pending, paired}, from the runtime.") { _, context in
+            try await passthrough(context, .GET, "/v1/devices")
+        }
+        route(.get, "openclaw/runtime/pairing/:channel", "DM pairing requests of a channel, from the runtime.") { _, context in
+            try await passthrough(context, .GET, "/v1/pairing/\(Effects.segment(try context.pathParameter("channel")))")
+        }
+        route(.get, "openclaw/sessions", "The gateway's sessions (query: limit, activeMinutes, messageLimit, kinds).") { request, context in
+            let query = request.uri.query.map { "?\($0)" } ?? ""
+            return try await passthrough(context, .GET, "/v1/sessions\(query)")
+        }
+        route(.get, "openclaw/sessions/:key/history", "A session's history (?limit, ?includeTools).") { request, context in
+            let key = try context.pathParameter("key")
+            let query = request.uri.query.map { "?\($0)" } ?? ""
+            return try await passthrough(context, .GET, "/v1/sessions/\(Effects.segment(key))/history\(query)")
+        }
+
+        route(.post, "openclaw/sessions/:key/send", "Send a message to a session {message, timeoutSeconds?}; recorded with its reply.", write: true) { request, context in
+            let key = try context.pathParameter("key")
+            let body = try await request.json(SessionSend.self, limit: services.configuration.bodyLimit)
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                try await requireInstance(store)
+                let runtime = try runtimeClient()
+                _ = try await services.command(on: store, request, context, reading: []) { _, decision in
+                    try SessionDecider.decide(.sendMessage(key: key, message: body.message, runId: nil), SessionDecider.initialState, decision)
+                }
+                var payload: JSONValue = ["message": .string(body.message)]
+                if let timeout = body.timeoutSeconds { payload = ["message": .string(body.message), "timeoutSeconds": .integer(timeout)] }
+                let data = try await runtime.call(.POST, "/v1/sessions/\(Effects.segment(key))/send", tenant: tenant, body: payload)
+                let reply = data["reply"]?.stringValue ?? JSONWriter.string(data)
+                let outcome = try await CommandBus(store: store, tenant: tenant.rawValue, actor: "runtime", requestID: context.requestID, idempotency: nil,
+                                                   metrics: services.metrics).run(reading: []) { _, decision in
+                    try SessionDecider.decide(.recordReply(key: key, reply: reply, runId: data["runId"]?.stringValue), SessionDecider.initialState, decision)
+                }
+                return Envelope.ok(data, position: outcome.position)
+            }
+        }
+
+        route(.post, "openclaw/tools/invoke", "Invoke a gateway tool {tool, action?, args?, sessionKey?}; recorded (arguments as a digest).", write: true) { request, context in
+            let body = try await request.json(ToolInvocation.self, limit: services.configuration.bodyLimit)
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                try await requireInstance(store)
+                let runtime = try runtimeClient()
+                let callId = "call_\(UUID().uuidString.lowercased())"
+                let args = body.args ?? [:]
+                let digest = SHA256.hash(data: JSONWriter.data(args)).map { String(format: "%02x", $0) }.joined()
+                let bus = CommandBus(store: store, tenant: tenant.rawValue, actor: tenant.rawValue, requestID: context.requestID, idempotency: nil, metrics: services.metrics)
+                _ = try await bus.run(reading: []) { _, decision in
+                    try ToolCallDecider.decide(.invoke(callId: callId, tool: body.tool, action: body.action, argsDigest: digest, sessionKey: body.sessionKey),
+                                               ToolCallDecider.initialState, decision)
+                }
+                let started = ContinuousClock.now
+                var payload: [String: JSONValue] = ["tool": .string(body.tool), "args": args]
+                if let action = body.action { payload["action"] = .string(action) }
+                if let sessionKey = body.sessionKey { payload["sessionKey"] = .string(sessionKey) }
+                let stream = Streams.tool(callId)
+                do {
+                    let data = try await runtime.call(.POST, "/v1/tools/invoke", tenant: tenant, body: .object(payload))
+                    let outcome = try await bus.run(reading: [stream]) { history, decision in
+                        try ToolCallDecider.decide(.complete(callId: callId, ok: true, durationMs: Int64((ContinuousClock.now - started).milliseconds),
+                                                             resultBytes: Int64(JSONWriter.data(data).count)),
+                                                   ToolCallDecider.fold(history[stream] ?? []), decision)
+                    }
+                    return Envelope.ok(data, position: outcome.position)
+                } catch let error as RuntimeError {
+                    _ = try await bus.run(reading: [stream]) { history, decision in
+                        try ToolCallDecider.decide(.fail(callId: callId, error: error.message), ToolCallDecider.fold(history[stream] ?? []), decision)
+                    }
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// `InstanceSummary` as the original API shaped it, or null.
+    func instanceSummary(_ store: EventStore) async throws -> JSONValue {
+        let row = try await store.pool.read { db in try store.projector.row(db, "instance", "instance", key: "instance") }
+        guard let row else { return .null }
+        return ["status": row["status"] ?? .null, "runtime_name": row["runtimeName"] ?? .null, "created_at": row["createdAt"] ?? .null,
+                "updated_at": row["updatedAt"] ?? .null, "last_ready_at": row["lastReadyAt"] ?? .null]
+    }
+
+    /// Runtime calls need a ready instance: 404 without one, 409 while it is not ready.
+    func requireInstance(_ store: EventStore) async throws {
+        guard let status = try await instanceSummary(store)["status"]?.stringValue, status != "deleted" else {
+            throw APIError.notFound("instance not found")
+        }
+        guard status == "ready" else { throw APIError(.conflict, "the instance is \(status)") }
+    }
+
+    func runtimeClient() throws -> RuntimeClient {
+        guard let runtime = services.runtime else {
+            throw APIError(.conflict, "no OpenClaw runtime is configured (CLAWCLOUD_RUNTIME_URL and CLAWCLOUD_SERVICE_TOKEN)")
+        }
+        return runtime
+    }
+
+    /// A read passed to the runtime; its `data` answered as is.
+    private func passthrough(_ context: ClawContext, _ method: NIOHTTP1.HTTPMethod, _ path: String) async throws -> Response {
+        let tenant = try context.requireTenant()
+        return try await services.stores.withTenant(tenant) { store in
+            try await requireInstance(store)
+            return Envelope.ok(try await runtimeClient().call(method, path, tenant: tenant))
+        }
+    }
+}
+
+private struct SessionSend: Decodable {
+    var message: String
+    var timeoutSeconds: Int64?
+}
+
+private struct ToolInvocation: Decodable {
+    var tool: String
+    var action: String?
+    var args: JSONValue?
+    var sessionKey: String?
+}

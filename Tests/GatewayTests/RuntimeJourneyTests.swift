@@ -1,0 +1,251 @@
+import AsyncHTTPClient
+import Domain
+import EventStore
+import Foundation
+@testable import Gateway
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Projections
+import RuntimeSimulator
+import Testing
+
+/// Runs `test` with the simulated runtime on a live port and a gateway (on a live port too) that
+/// calls it.
+func withRuntime(
+    configure: @escaping @Sendable (inout GatewayConfiguration) -> Void = { _ in },
+    _ test: @escaping @Sendable (SimulatedRuntime, TestGateway, any TestClientProtocol) async throws -> Void
+) async throws {
+    let runtime = SimulatedRuntime(serviceToken: TestGateway.serviceToken)
+    try await runtime.application(port: 0).test(.live) { runtimeClient in
+        let port = try #require(runtimeClient.port)
+        let gateway = try await TestGateway {
+            $0.runtimeURL = "http://127.0.0.1:\(port)"
+            configure(&$0)
+        }
+        gateway.services.retrier.withLock { $0 = OutboxRetrier(services: gateway.services) }
+        try await gateway.run(.live) { client in try await test(runtime, gateway, client) }
+    }
+}
+
+extension TestClientProtocol {
+    /// Calls a gated route: the first call answers 202 with an approval id, which is approved;
+    /// the route is then called again with that id.
+    func approved(_ method: HTTPRequest.Method, _ uri: String, as user: String = "user_a", body: String? = nil) async throws -> (status: Int, json: JSONValue) {
+        let held = try await call(method, uri, as: user, body: body)
+        #expect(held.status == 202, "\(uri): \(held.json)")
+        #expect(held.json["data"]?["status"] == "approval_required")
+        let approvalId = try #require(held.json["data"]?["approvalId"]?.stringValue)
+        let decided = try await call(.post, "/api/approvals/\(approvalId)/respond", as: user, body: #"{"decision":"approved"}"#)
+        #expect(decided.status == 200, "\(decided.json)")
+        let again = try await execute(uri: uri, method: method, headers: headers(user).adding(.init("X-OA-Approval-Id")!, approvalId),
+                                      body: body.map { ByteBuffer(string: $0) })
+        return (Int(again.status.code), try JSONParser.parse(Data(String(buffer: again.body).utf8)))
+    }
+}
+
+extension HTTPFields {
+    func adding(_ name: HTTPField.Name, _ value: String) -> HTTPFields {
+        var fields = self
+        fields[name] = value
+        return fields
+    }
+}
+
+@Suite("Runtime journey")
+struct RuntimeJourneyTests {
+    @Test("the website journey: waitlist → admin approves → provision held → approved → ready → restart → backup → chat → delete")
+    func journey() async throws {
+        try await withRuntime { runtime, gateway, client in
+            #expect(try await client.call(.post, "/api/openclaw/instance").status == 403)
+            _ = try await client.call(.post, "/api/waitlist", body: #"{"email":"ada@example.com"}"#)
+            _ = try await client.call(.post, "/api/admin/waitlist/ada@example.com/approval", as: "admin", body: #"{"approved":true}"#)
+
+            let provisioned = try await client.approved(.post, "/api/openclaw/instance")
+            #expect(provisioned.status == 200)
+            #expect(provisioned.json["data"]?["status"] == "ready")
+            #expect(provisioned.json["data"]?["runtime_name"] == "openclaw-user-a")
+            #expect(try await client.call(.post, "/api/openclaw/instance").json["data"]?["status"] == "ready")
+
+            let status = try await client.call(.get, "/api/openclaw/runtime/status")
+            #expect(status.json["data"]?["version"]?["clawdbot"] == "simulated")
+
+            let restarted = try await client.approved(.post, "/api/openclaw/runtime/restart")
+            #expect(restarted.json["data"] == ["message": "restarting"])
+
+            let backup = try await client.call(.post, "/api/openclaw/runtime/backup")
+            #expect(backup.status == 200)
+            #expect(backup.json["data"]?["lastBackup"]?.stringValue?.hasPrefix("20") == true)
+
+            _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":1000000,"reason":"welcome"}"#)
+            let chat = try await client.execute(uri: "/api/openclaw/chat", method: .post, headers: headers("user_a"),
+                                                body: ByteBuffer(string: #"{"model":"openclaw","input":"hello there","stream":true}"#))
+            let text = String(buffer: chat.body)
+            let order = ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added",
+                         "response.output_text.delta", "response.output_text.done", "response.content_part.done",
+                         "response.output_item.done", "response.completed"]
+            let positions = order.compactMap { text.range(of: "event: \($0)")?.lowerBound }
+            #expect(positions.count == order.count)
+            #expect(positions == positions.sorted())
+            #expect(text.hasSuffix("data: [DONE]\n\n"))
+            let runId = try #require(chat.headers[.init("X-Run-Id")!])
+            let run = try await eventually { try await gateway.finishedRun(runId) }
+            #expect(run["status"] == "completed")
+            let spent = try await eventually {
+                try await client.call(.get, "/api/openclaw/billing/summary").json["data"]?["spent_micros"]?.integerValue.flatMap { $0 > 0 ? $0 : nil }
+            }
+            #expect(spent == (run["usage"]?["inputTokens"]?.integerValue ?? 0) * 2 + (run["usage"]?["outputTokens"]?.integerValue ?? 0) * 2)
+
+            let deleted = try await client.approved(.delete, "/api/openclaw/instance")
+            #expect(deleted.json["data"] == ["deleted": true])
+            #expect(try await client.call(.get, "/api/openclaw/instance").json["data"]?["status"] == "deleted")
+            #expect(try await client.call(.get, "/api/openclaw/runtime/status").status == 404)
+
+            let calls = await runtime.calls
+            #expect(calls.contains("POST /v1/gateway/restart"))
+            #expect(calls.contains("POST /v1/storage/backup"))
+            #expect(calls.contains("POST /v1/gateway/stop"))
+            #expect(calls.contains("POST /v1/responses"))
+        }
+    }
+
+    @Test("approvals of every kind: devices, DM pairing, exec approvals (all three decisions), rejections, held charges")
+    func approvals() async throws {
+        try await withRuntime { runtime, gateway, client in
+            _ = try await client.call(.post, "/api/admin/users/user_a/access", as: "admin", body: #"{"enabled":true}"#)
+            _ = try await client.approved(.post, "/api/openclaw/instance")
+
+            // The runtime reports a device, a DM pairing request and exec approvals.
+            let service = headers("user_a").adding(.init("X-OpenAgents-Service-Token")!, TestGateway.serviceToken).adding(.init("X-OA-Instance-Id")!, "user_a")
+            func report(_ body: String) async throws -> Int {
+                Int(try await client.execute(uri: "/api/openclaw/runtime/events", method: .post, headers: service, body: ByteBuffer(string: body)).status.code)
+            }
+            #expect(try await report(#"{"type":"device.pairing_requested","requestId":"req_1","deviceId":"dev_1","role":"operator","scopes":["operator.read"]}"#) == 200)
+            #expect(try await report(#"{"type":"dm_pairing.requested","channel":"telegram","peer":"tg:1","requestId":"dm_1"}"#) == 200)
+            for id in ["ex_1", "ex_2", "ex_3"] {
+                #expect(try await report(#"{"type":"exec_approval.requested","id":"\#(id)","command":"ls -la","sessionKey":"agent:main:main"}"#) == 200)
+            }
+            let wrongToken = headers("user_a").adding(.init("X-OpenAgents-Service-Token")!, "nope").adding(.init("X-OA-Instance-Id")!, "user_a")
+            #expect(try await client.execute(uri: "/api/openclaw/runtime/events", method: .post, headers: wrongToken,
+                                             body: ByteBuffer(string: #"{"type":"session.observed","key":"k"}"#)).status == .unauthorized)
+
+            await runtime.addPendingDevice(tenant: "user_a", requestId: "req_1", deviceId: "dev_1")
+            let device = try await client.approved(.post, "/api/openclaw/runtime/devices/req_1/approve")
+            #expect(device.json["data"] == ["approved": true, "requestId": "req_1"])
+            #expect(try await client.call(.get, "/api/openclaw/runtime/devices").json["data"]?["paired"]?.arrayCount == 1)
+
+            let devices = try await gateway.rows("devices", "dm_pairing")
+            let code = try #require(devices.first?["code"]?.stringValue)
+            let pairing = try await client.approved(.post, "/api/openclaw/runtime/pairing/telegram/approve", body: #"{"code":"\#(code)","notify":true}"#)
+            #expect(pairing.json["data"]?["approved"] == true)
+            #expect(pairing.json["data"]?["code"] == .string(code))
+            #expect(await runtime.calls.contains("POST /v1/pairing/telegram/approve"))
+
+            for (id, decision) in [("ex_1", "allow-once"), ("ex_2", "allow-always"), ("ex_3", "deny")] {
+                let response = try await client.call(.post, "/api/approvals/\(id)/respond", body: #"{"decision":"\#(decision)"}"#)
+                #expect(response.json["data"]?["decision"] == .string(decision))
+                #expect(try await client.call(.post, "/api/approvals/\(id)/respond", body: #"{"decision":"\#(decision)"}"#).status == 200)
+            }
+            #expect(try await client.call(.post, "/api/approvals/ex_1/respond", body: #"{"decision":"deny"}"#).status == 409)
+            #expect(try await client.call(.post, "/api/approvals/ex_1/respond", body: #"{"decision":"maybe"}"#).status == 400)
+
+            // A rejected restart: the held call then answers 409 and nothing reaches the runtime.
+            let held = try await client.call(.post, "/api/openclaw/runtime/restart")
+            let approvalId = try #require(held.json["data"]?["approvalId"]?.stringValue)
+            #expect(try await client.call(.post, "/api/approvals/\(approvalId)/respond", body: #"{"decision":"rejected"}"#).status == 200)
+            #expect(try await client.call(.post, "/api/approvals/\(approvalId)/respond", body: #"{"decision":"approved"}"#).status == 409)
+            #expect(try await client.call(.post, "/api/openclaw/runtime/restart", body: #"{"approvalId":"\#(approvalId)"}"#).status == 409)
+            #expect(await runtime.calls.contains("POST /v1/gateway/restart") == false)
+
+            // A chat with no credits: the charge is held behind an approval, granted here.
+            let chat = try await client.execute(uri: "/api/openclaw/chat", method: .post, headers: headers("user_a"),
+                                                body: ByteBuffer(string: #"{"input":"hi"}"#))
+            let runId = try #require(chat.headers[.init("X-Run-Id")!])
+            let charge = try await eventually { try await gateway.row("approvals", "approvals", "apr_\(runId)") }
+            #expect(charge["toolName"] == "credits_charge")
+            #expect(try await client.call(.post, "/api/approvals/apr_\(runId)/respond", body: #"{"decision":"approved"}"#).status == 200)
+            let audit = try await client.call(.get, "/api/audit?kind=spend").json["data"]
+            #expect(audit?[index: 0]?["approvalId"] == .string("apr_\(runId)"))
+            #expect(try await client.call(.get, "/api/approvals?status=pending").json["data"]?.arrayCount == 0)
+        }
+    }
+
+    @Test("a runtime that does not answer: a clear 502, the effect stays pending, and the outbox performs it later with the same key")
+    func runtimeDown() async throws {
+        try await withRuntime(configure: { $0.runtimeTimeoutSeconds = 1 }) { runtime, gateway, client in
+            _ = try await client.call(.post, "/api/admin/users/user_a/access", as: "admin", body: #"{"enabled":true}"#)
+            _ = try await client.approved(.post, "/api/openclaw/instance")
+            await runtime.setStall(.seconds(3))
+            let held = try await client.call(.post, "/api/openclaw/runtime/restart")
+            let approvalId = try #require(held.json["data"]?["approvalId"]?.stringValue)
+            let decided = try await client.call(.post, "/api/approvals/\(approvalId)/respond", body: #"{"decision":"approved"}"#)
+            #expect(decided.status == 504)
+            #expect(decided.json["error"] == "the OpenClaw runtime did not answer in time")
+            #expect(try await gateway.row("outbox", "effects", "approval:\(approvalId)")?["status"] == "pending")
+
+            await runtime.setStall(nil)
+            let retrier = try #require(gateway.services.retrier.withLock { $0 })
+            await retrier.retryKnown()
+            #expect(try await gateway.row("outbox", "effects", "approval:\(approvalId)")?["status"] == "done")
+            #expect(try await client.call(.post, "/api/openclaw/runtime/restart", body: #"{"approvalId":"\#(approvalId)"}"#).json["data"] == ["message": "restarting"])
+            let keys = await runtime.idempotencyKeys.filter { $0 == "approval:\(approvalId)" }
+            #expect(keys.count >= 2)
+        }
+    }
+
+    @Test("a chat client that disconnects does not lose the run's record")
+    func chatDisconnect() async throws {
+        try await withRuntime { runtime, gateway, client in
+            _ = try await client.call(.post, "/api/admin/users/user_a/access", as: "admin", body: #"{"enabled":true}"#)
+            _ = try await client.approved(.post, "/api/openclaw/instance")
+            await runtime.setStreamPause(.milliseconds(40))
+            let port = try #require(client.port)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/openclaw/chat")
+            request.method = .POST
+            for field in headers("user_a") { request.headers.add(name: field.name.rawName, value: field.value) }
+            request.body = .bytes(ByteBuffer(string: #"{"input":"tell me a long story"}"#))
+            let reader = Task {
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                var iterator = response.body.makeAsyncIterator()
+                _ = try await iterator.next()
+                return response.headers["X-Run-Id"].first
+            }
+            let runId = try #require(try await reader.value)
+            reader.cancel()
+            // Disconnected while the runtime is still streaming: the run is not finished yet, and is recorded when it is.
+            #expect(try await gateway.finishedRun(runId) == nil)
+            let run = try await eventually { try await gateway.finishedRun(runId) }
+            #expect(run["status"] == "completed")
+            #expect(run["usage"]?["outputTokens"]?.integerValue ?? 0 > 0)
+        }
+    }
+}
+
+extension TestGateway {
+    func row(_ projection: String, _ collection: String, _ key: String, user: String = "user_a") async throws -> Row? {
+        try await services.stores.withTenant(TenantID(user)) { store in
+            try await store.pool.read { db in try store.projector.row(db, projection, collection, key: key) }
+        }
+    }
+
+    func rows(_ projection: String, _ collection: String, user: String = "user_a") async throws -> [Row] {
+        try await services.stores.withTenant(TenantID(user)) { store in
+            try await store.pool.read { db in try store.projector.rows(db, projection, collection, .init(limit: 100)) }
+        }
+    }
+
+    /// The sessions view's row of a run, once the run has finished.
+    func finishedRun(_ runId: String) async throws -> Row? {
+        try await row("sessions", "runs", runId).flatMap { $0["status"] == "running" ? nil : $0 }
+    }
+}
+
+/// Polls `value` until it is non-nil (for work that finishes after the response).
+func eventually<T>(_ value: () async throws -> T?) async throws -> T {
+    for _ in 0..<100 {
+        if let value = try await value() { return value }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw APIError(.internalServerError, "timed out waiting")
+}
