@@ -17,6 +17,10 @@ struct CommandBus {
     /// The route and `Idempotency-Key` of the request, when it carries one.
     let idempotency: (scope: String, key: String)?
     let metrics: Metrics
+    /// Decoded streams kept between commands.
+    var cache: StreamCache?
+    /// Per-stream turns, so that commands on one stream queue instead of conflicting.
+    var locks: KeyedLocks?
 
     /// The result of a command: its events (nothing when it changed nothing) and the position after it.
     struct Outcome {
@@ -28,6 +32,11 @@ struct CommandBus {
 
     /// Decides with the current events of `streams` (by stream) and appends the result.
     func run(reading streams: [String], _ decide: ([String: [DomainEvent]], DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
+        guard let locks, !streams.isEmpty else { return try await decideAndAppend(reading: streams, decide) }
+        return try await locks.withLocks(streams.map { "\(tenant)\n\($0)" }) { try await decideAndAppend(reading: streams, decide) }
+    }
+
+    private func decideAndAppend(reading streams: [String], _ decide: ([String: [DomainEvent]], DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
         if let replay = try await replayed() { return replay }
         var attempts = 0
         while true {
@@ -35,9 +44,13 @@ struct CommandBus {
             var history: [String: [DomainEvent]] = [:]
             var versions: [String: Int64] = [:]
             for stream in streams {
-                let recorded = try await store.readStream(stream)
-                history[stream] = try recorded.map { try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) }
-                versions[stream] = recorded.last?.streamVersion ?? 0
+                if let cache, let tenant = try? TenantID(tenant) {
+                    (history[stream], versions[stream]) = try await cache.events(of: stream, tenant: tenant, in: store)
+                } else {
+                    let recorded = try await store.readStream(stream)
+                    history[stream] = try recorded.map { try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) }
+                    versions[stream] = recorded.last?.streamVersion ?? 0
+                }
             }
             let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
             let events = try decide(history, context)

@@ -14,6 +14,10 @@ public final class Services: Sendable {
     /// The OpenClaw runtime, when `CLAWCLOUD_RUNTIME_URL` and `CLAWCLOUD_SERVICE_TOKEN` are set.
     let runtime: RuntimeClient?
     let logger: Logger
+    /// Decoded streams of recent commands (tenant stores only).
+    let streamCache = StreamCache()
+    /// Turns per stream for commands.
+    let streamLocks = KeyedLocks()
     /// Set by the server: retries effects the runtime could not be reached for.
     let retrier = Mutex<OutboxRetrier?>(nil)
 
@@ -37,7 +41,8 @@ public final class Services: Sendable {
         let key = try request.idempotencyKey()
         let bus = CommandBus(
             store: store, tenant: tenant.rawValue, actor: actor ?? tenant.rawValue, requestID: context.requestID,
-            idempotency: key.map { ("\(request.method) \(request.uri.path)", $0) }, metrics: metrics)
+            idempotency: key.map { ("\(request.method) \(request.uri.path)", $0) }, metrics: metrics,
+            cache: store.identity == .platform ? nil : streamCache, locks: streamLocks)
         return try await bus.run(reading: streams, decide)
     }
 }

@@ -60,6 +60,8 @@ extension Projector {
         try await writing?.value
         let caughtUp = cursor
         cursor = try await store.pool.write { db in
+            // Appends (on this same writer) read the catalog afresh after the swap.
+            self.catalog.withLock { $0 = nil }
             // Events appended while the batches were written, then the swap.
             let cursor = try Self.catchUp(builders, after: caughtUp, db)
             for builder in builders {

@@ -2,6 +2,7 @@ import Domain
 import EventStore
 import Foundation
 import GRDB
+import Synchronization
 
 /// Applies projections to a store's events inside each append transaction (as the store's
 /// ``AppendHook``), rebuilds them from the log, and publishes their changes after commit.
@@ -17,6 +18,9 @@ public final class Projector: AppendHook {
     public let projections: [any Projection]
     /// Changes published after each commit.
     public let changes = ChangeFeed()
+    /// The catalog as last read (which generation serves each projection); forgotten whenever
+    /// a projection is built or rebuilt, so it is always what the file says.
+    let catalog = Mutex<[String: ProjectionCatalog.Entry]?>(nil)
 
     public init(_ projections: [any Projection]) {
         self.projections = projections
@@ -43,7 +47,11 @@ public final class Projector: AppendHook {
         guard let first = events.first else { return nil }
         var targets: [(any Projection, ProjectionRows)] = []
         let workset = Workset(reading: db)
-        let entries = try ProjectionCatalog.entries(db)
+        let entries = try catalog.withLock { $0 } ?? {
+            let entries = try ProjectionCatalog.entries(db)
+            if projections.allSatisfy({ entries[$0.name] != nil }) { catalog.withLock { $0 = entries } }
+            return entries
+        }()
         for projection in projections {
             let entry = try entries[projection.name] ?? buildInPlace(projection, through: first.position - 1, db)
             targets.append((projection, Self.rows(projection, generation: entry.generation, workset)))

@@ -5,6 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure ClawCloud next to a raw SQLite baseline run in the same process.",
         discussion: "Build with `swift build -c release` first: debug builds are several times slower.",
-        subcommands: [BenchStoreCommand.self, BenchReplayCommand.self]
+        subcommands: [BenchStoreCommand.self, BenchReplayCommand.self, BenchHTTPCommand.self]
     )
 }

@@ -1,0 +1,231 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Domain
+import EventStore
+import Foundation
+import Gateway
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+struct BenchHTTPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "http",
+        abstract: "Benchmark the HTTP API: thread-message commands over keep-alive connections, and /api/stream delay.",
+        discussion: """
+            Starts the server in this process on a scratch data directory, creates one thread for each \
+            of --tenants tenants, then sends POST /api/threads/:id/messages from --connections \
+            concurrent keep-alive connections, to random tenants. Reports commands/s and p50/p99 \
+            latency, and for --watched tenants with an open /api/stream, the delay from a command's \
+            response to its change arriving on the stream (p50/p99). Client and server share the machine.
+            """
+    )
+
+    @Option(help: "Commands to send in all.")
+    var commands = 20_000
+
+    @Option(help: "Concurrent keep-alive connections.")
+    var connections = 64
+
+    @Option(help: "Tenants the commands are spread over.")
+    var tenants = 100
+
+    @Option(help: "Tenants whose /api/stream is watched for the delay measure.")
+    var watched = 10
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-bench-http-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let key = "bench-internal-key"
+        let stores = try await Stores.open(DataDirectory(scratch), logger: logger)
+        let services = Services(configuration: GatewayConfiguration(internalKey: key), stores: stores, logger: logger)
+        let started = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: GatewayApp.router(services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in started.continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let server = Task { try await app.run() }
+        var ports = started.stream.makeAsyncIterator()
+        guard let port = await ports.next() else { throw ValidationError("the server did not start") }
+
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+        let client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
+        let base = "http://127.0.0.1:\(port)/api"
+        let figures: HTTPFigures
+        do {
+            let bench = HTTPBench(client: client, base: base, key: key)
+            figures = try await bench.run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
+        } catch {
+            try? await client.shutdown()
+            server.cancel()
+            await stores.close()
+            throw error
+        }
+        try await client.shutdown()
+        server.cancel()
+        _ = try? await server.value
+        await stores.close()
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: figures.json, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(figures.table)
+        }
+    }
+}
+
+/// The figures of `clawcloud bench http`.
+struct HTTPFigures {
+    var commands: Int
+    var connections: Int
+    var tenants: Int
+    var commandsPerSecond: Double
+    var p50: Double
+    var p99: Double
+    var streamP50: Double
+    var streamP99: Double
+    var streamSamples: Int
+
+    var json: [String: Any] {
+        ["commands": commands, "connections": connections, "tenants": tenants, "commands_per_s": commandsPerSecond.rounded(),
+         "p50_ms": round2(p50), "p99_ms": round2(p99), "stream_delay_p50_ms": round2(streamP50), "stream_delay_p99_ms": round2(streamP99),
+         "stream_samples": streamSamples]
+    }
+
+    var table: String {
+        """
+        \(commands) thread-message commands over \(connections) keep-alive connections, \(tenants) tenants
+        commands/s              \(Int(commandsPerSecond))
+        latency p50 / p99       \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms
+        stream delay p50 / p99  \(String(format: "%.2f", streamP50)) ms / \(String(format: "%.2f", streamP99)) ms (\(streamSamples) samples)
+        """
+    }
+
+    private func round2(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}
+
+/// The load: setup, the timed commands, and the stream watchers.
+struct HTTPBench {
+    let client: HTTPClient
+    let base: String
+    let key: String
+
+    func run(commands: Int, connections: Int, tenants: Int, watched: Int) async throws -> HTTPFigures {
+        var threads: [String] = []
+        for index in 0..<tenants {
+            let created = try await send("POST", "/threads", user: tenant(index), body: #"{"title":"bench"}"#)
+            guard let id = created.json["data"]?["id"]?.stringValue else { throw ValidationError("could not create a thread: \(created.json)") }
+            threads.append(id)
+        }
+        // Stream watchers: arrival time of each position, per watched tenant.
+        let arrivals = Locked<[String: ContinuousClock.Instant]>([:])
+        let watchers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<watched {
+                    group.addTask { try await watch(tenant(index), arrivals: arrivals) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+
+        let responses = Locked<[String: ContinuousClock.Instant]>([:])
+        let latencies = Locked<[Double]>([])
+        let next = Locked<Int>(0)
+        let threadIDs = threads
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<connections {
+                group.addTask {
+                    var generator = SystemRandomNumberGenerator()
+                    while true {
+                        let number = next.withLock { value in defer { value += 1 }; return value }
+                        guard number < commands else { return }
+                        let index = Int.random(in: 0..<tenants, using: &generator)
+                        let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
+                        let sent = clock.now
+                        let response = try await send("POST", "/threads/\(threadIDs[index])/messages", user: tenant(index), body: body)
+                        let received = clock.now
+                        guard response.status == 201, let position = response.json["position"]?.integerValue else {
+                            throw ValidationError("command failed: \(response.status) \(response.json)")
+                        }
+                        latencies.withLock { $0.append((received - sent).milliseconds) }
+                        if index < watched { responses.withLock { $0["\(tenant(index))/\(position)"] = received } }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = clock.now - start
+        try await Task.sleep(for: .milliseconds(500))
+        watchers.cancel()
+        let sorted = latencies.withLock { $0 }.sorted()
+        let seen = arrivals.withLock { $0 }
+        let delays = responses.withLock { $0 }.compactMap { key, response in seen[key].map { max(0, ($0 - response).milliseconds) } }.sorted()
+        return HTTPFigures(
+            commands: commands, connections: connections, tenants: tenants,
+            commandsPerSecond: Double(commands) / (elapsed.milliseconds / 1_000),
+            p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
+            streamP50: percentile(delays, 0.5), streamP99: percentile(delays, 0.99), streamSamples: delays.count)
+    }
+
+    private func tenant(_ index: Int) -> String { "user_bench_\(index)" }
+
+    private func send(_ method: String, _ path: String, user: String, body: String?) async throws -> (status: Int, json: JSONValue) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "X-OA-Internal-Key", value: key)
+        request.headers.add(name: "X-OA-User-Id", value: user)
+        request.headers.add(name: "content-type", value: "application/json")
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let json = bytes.withUnsafeReadableBytes { (try? JSONParser.parse(Data($0))) ?? .null }
+        return (Int(response.status.code), json)
+    }
+
+    /// Reads a tenant's stream, noting when each position arrives.
+    private func watch(_ user: String, arrivals: Locked<[String: ContinuousClock.Instant]>) async throws {
+        var request = HTTPClientRequest(url: base + "/stream")
+        request.headers.add(name: "X-OA-Internal-Key", value: key)
+        request.headers.add(name: "X-OA-User-Id", value: user)
+        let response = try await client.execute(request, timeout: .hours(1))
+        var pending = ""
+        for try await chunk in response.body {
+            let now = ContinuousClock.now
+            pending += String(buffer: chunk)
+            while let end = pending.range(of: "\n\n") {
+                let block = pending[..<end.lowerBound]
+                pending.removeSubrange(..<end.upperBound)
+                if let line = block.split(separator: "\n").first(where: { $0.hasPrefix("id: ") }) {
+                    arrivals.withLock { $0["\(user)/\(line.dropFirst(4))"] = now }
+                }
+            }
+        }
+    }
+
+    private func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+    }
+}
+
+extension Duration {
+    var milliseconds: Double { Double(components.seconds) * 1_000 + Double(components.attoseconds) / 1e15 }
+}
+
+/// A value shared by the benchmark's tasks.
+final class Locked<Value: Sendable>: Sendable {
+    private let state: Mutex<Value>
+
+    init(_ value: Value) { state = Mutex(value) }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { state.withLock { body(&$0) } }
+}
