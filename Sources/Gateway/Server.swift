@@ -21,7 +21,9 @@ public enum Server {
         app.logger = logger
         let retrier = OutboxRetrier(services: services)
         services.retrier.withLock { $0 = retrier }
-        let group = ServiceGroup(configuration: .init(services: alongside + [app, retrier], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let sweeper = ExpirySweeper(services: services)
+        services.sweeper.withLock { $0 = sweeper }
+        let group = ServiceGroup(configuration: .init(services: alongside + [app, retrier, sweeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

@@ -20,6 +20,8 @@ public final class Services: Sendable {
     let streamLocks = KeyedLocks()
     /// Set by the server: retries effects the runtime could not be reached for.
     let retrier = Mutex<OutboxRetrier?>(nil)
+    /// Set by the server: records expiries.
+    let sweeper = Mutex<ExpirySweeper?>(nil)
 
     public init(configuration: GatewayConfiguration, stores: Stores, logger: Logger) {
         self.configuration = configuration
@@ -39,6 +41,7 @@ public final class Services: Sendable {
     ) async throws -> CommandBus.Outcome {
         let tenant = try context.requireTenant()
         let key = try request.idempotencyKey()
+        if store.identity != .platform { sweeper.withLock { $0 }?.watch(tenant) }
         let bus = CommandBus(
             store: store, tenant: tenant.rawValue, actor: actor ?? tenant.rawValue, requestID: context.requestID,
             idempotency: key.map { ("\(request.method) \(request.uri.path)", $0) }, metrics: metrics,

@@ -249,3 +249,28 @@ func eventually<T>(_ value: () async throws -> T?) async throws -> T {
     }
     throw APIError(.internalServerError, "timed out waiting")
 }
+
+@Suite("Expiry")
+struct ExpiryTests {
+    @Test("the sweeper records expiries once their deadlines pass, and never early")
+    func sweep() async throws {
+        let gateway = try await TestGateway()
+        let sweeper = ExpirySweeper(services: gateway.services)
+        try await gateway.run { client in
+            let service = headers("user_a").adding(.init("X-OpenAgents-Service-Token")!, TestGateway.serviceToken).adding(.init("X-OA-Instance-Id")!, "user_a")
+            for body in [#"{"type":"exec_approval.requested","id":"ex_1","command":"ls","timeoutMs":1}"#,
+                         #"{"type":"exec_approval.requested","id":"ex_2","command":"ls"}"#] {
+                #expect(try await client.execute(uri: "/api/openclaw/runtime/events", method: .post, headers: service, body: ByteBuffer(string: body)).status == .ok)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            let pending = try await gateway.services.stores.withTenant(.init("user_a")) { try await sweeper.sweep(.init("user_a"), $0) }
+            #expect(pending == 1)
+            #expect(try await client.call(.get, "/api/approvals/ex_1").json["data"]?["status"] == "expired")
+            #expect(try await client.call(.get, "/api/approvals/ex_2").json["data"]?["status"] == "pending")
+            #expect(try await client.call(.post, "/api/approvals/ex_1/respond", body: #"{"decision":"allow-once"}"#).status == 404)
+            let audit = try await client.call(.get, "/api/audit?kind=approval").json["data"]
+            #expect(audit?[index: 0]?["decision"] == "expired")
+            #expect(audit?[index: 0]?["actor"] == "system")
+        }
+    }
+}
