@@ -47,13 +47,14 @@ struct DevCommand: AsyncParsableCommand {
         }
         let logger = bootstrapLogging()
         let port = port
+        let tokenLine = alongside.isEmpty ? "" : "\nservice token of the simulated runtime (shown once; for /api/openclaw/runtime/events): \(settings["CLAWCLOUD_SERVICE_TOKEN"] ?? "")"
         let runtimeURL = (settings["CLAWCLOUD_RUNTIME_URL"] ?? "") + (alongside.isEmpty ? "" : " (simulated)")
         try await Server.run(configuration: configuration, directory: options.directory, host: "127.0.0.1", port: port, logger: logger,
                              alongside: alongside) { port in
             FileHandle.standardOutput.write(Data("""
                 ClawCloud (dev) on http://127.0.0.1:\(port), data in \(options.directory.root.path)
                 OpenClaw runtime: \(runtimeURL)
-                internal key (shown once): \(key)
+                internal key (shown once): \(key)\(tokenLine)
                 try:  curl -s -H 'X-OA-Internal-Key: \(key)' -H 'X-OA-User-Id: user_1' http://127.0.0.1:\(port)/api/threads
 
                 """.utf8))

@@ -127,6 +127,17 @@ struct GatewayTests {
             #expect(try await client.call(.get, "/api/hatchery/graph", as: "user_b").json["data"]?["nodes"]?.arrayCount == 0)
             #expect(try await client.call(.get, "/api/audit", as: "user_b").json["data"]?.arrayCount == 0)
             #expect(try await client.call(.get, "/api/threads/\(id)", as: "user_a").json["data"]?["title"] == "Secret plans")
+
+            // Approvals and the instance are per tenant too.
+            _ = try await client.call(.post, "/api/admin/users/user_a/access", as: "admin", body: #"{"enabled":true}"#)
+            let held = try await client.call(.post, "/api/openclaw/instance", as: "user_a")
+            let approvalId = try #require(held.json["data"]?["approvalId"]?.stringValue)
+            #expect(try await client.call(.get, "/api/approvals/\(approvalId)", as: "user_b").status == 404)
+            #expect(try await client.call(.post, "/api/approvals/\(approvalId)/respond", as: "user_b", body: #"{"decision":"approved"}"#).status == 404)
+            #expect(try await client.call(.post, "/api/openclaw/instance", as: "user_b", body: #"{"approvalId":"\#(approvalId)"}"#).status == 404)
+            #expect(try await client.call(.get, "/api/approvals", as: "user_b").json["data"]?.arrayCount == 0)
+            #expect(try await client.call(.get, "/api/openclaw/instance", as: "user_b").json["data"] == .null)
+            #expect(try await client.call(.get, "/api/approvals/\(approvalId)", as: "user_a").json["data"]?["status"] == "pending")
         }
     }
 
