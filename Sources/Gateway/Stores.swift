@@ -32,11 +32,11 @@ public final class Stores: Sendable {
         configuration.hook = projector
         let store = try EventStore.open(identity, in: directory, configuration: configuration)
         do {
-            let rebuilt = try await projector.prepare(store) { done, total in
-                if done == total { logger.info("projections built", metadata: ["store": "\(identity)", "events": "\(total)"]) }
-            }
-            if !rebuilt.isEmpty {
-                logger.info("projections rebuilt", metadata: ["store": "\(identity)", "projections": "\(rebuilt.joined(separator: ","))"])
+            let built = try await projector.prepare(store)
+            if !built.isEmpty {
+                logger.info("projections built", metadata: [
+                    "store": "\(identity)", "events": "\(store.head)", "projections": "\(built.joined(separator: ","))",
+                ])
             }
             return store
         } catch {

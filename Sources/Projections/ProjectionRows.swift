@@ -88,6 +88,8 @@ public final class Workset {
         var sort: Int64 = 0
         var position: Int64 = 0
         var dirty = false
+        /// The row was in the table when loaded (so it has no tombstone to clear).
+        var stored = false
 
         /// Applies `change` as made by the event at `position`; true when this is the slot's
         /// first change since the last flush.
@@ -140,6 +142,7 @@ public final class Workset {
                 throw DatabaseError(message: "row \(key) of \(table.name) is not a JSON object")
             }
             slot.row = members
+            slot.stored = true
             slot.scope = stored["scope"]
             slot.sort = stored["sort"]
             slot.position = stored["position"]
@@ -163,6 +166,8 @@ public final class Workset {
         let sort: Int64
         let position: Int64
         let body: [UInt8]?
+        /// The row was in the table before this change (no tombstone can exist for it).
+        let wasStored: Bool
     }
 
     /// Renders every changed row, in the order rows were first changed, and forgets the changes
@@ -179,7 +184,8 @@ public final class Workset {
                 JSONWriter.write(.object(row), into: &bytes)
                 body = bytes
             }
-            rendered.append(Rendered(projection: table.projection, collection: table.collection, table: table.name, key: key, scope: slot.scope, sort: slot.sort, position: slot.position, body: body))
+            rendered.append(Rendered(projection: table.projection, collection: table.collection, table: table.name, key: key, scope: slot.scope, sort: slot.sort, position: slot.position, body: body,
+                                     wasStored: slot.stored))
         }
         forgetChanges()
         return rendered
@@ -195,7 +201,7 @@ public final class Workset {
             writers[row.table] = writer
             if let body = row.body {
                 try writer.put(row.key, scope: row.scope, sort: row.sort, position: row.position, body: body)
-                if tombstones {
+                if tombstones && !row.wasStored {
                     try db.cachedStatement(sql: "DELETE FROM projection_tombstones WHERE projection = ? AND collection = ? AND key = ?")
                         .execute(arguments: [row.projection, row.collection, row.key])
                 }
