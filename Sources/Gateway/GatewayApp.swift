@@ -36,12 +36,4 @@ public enum GatewayApp {
         admin.addAdminRoutes()
         return router
     }
-
-    /// The application listening on `host:port`.
-    public static func application(_ services: Services, host: String, port: Int) -> some ApplicationProtocol {
-        Application(
-            router: router(services),
-            configuration: .init(address: .hostname(host, port: port), serverName: "clawcloud"),
-            logger: services.logger)
-    }
 }

@@ -1,5 +1,6 @@
 import Domain
 import EventStore
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
@@ -48,25 +49,37 @@ extension API {
             // The recorder reads the runtime to the end whatever the caller does.
             let (relay, relayInput) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .unbounded)
             let requestID = context.requestID
+            let logger = context.logger
             Task {
-                try await services.stores.withTenant(tenant) { store in
-                    var parser = OpenResponsesParser()
-                    do {
-                        for try await chunk in upstream.body {
-                            relayInput.yield(chunk)
-                            parser.feed(String(buffer: chunk))
-                        }
-                    } catch {
-                        parser.failure = parser.failure ?? "the runtime stream broke off"
-                    }
-                    relayInput.finish()
-                    try await self.recordRun(runId, parser.result, store: store, tenant: tenant, requestID: requestID)
+                do {
+                    try await record(runId, upstream: upstream, relay: relayInput, tenant: tenant, requestID: requestID)
+                } catch {
+                    logger.error("chat run not recorded", metadata: ["run": "\(runId)", "error": "\(String(reflecting: type(of: error)))"])
                 }
             }
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Run-Id")!: runId],
                 body: ResponseBody(asyncSequence: relay))
+        }
+    }
+
+    /// Reads the runtime's stream to its end, passing each chunk to the caller's relay, then
+    /// records how the run ended.
+    private func record(_ runId: String, upstream: HTTPClientResponse, relay: AsyncStream<ByteBuffer>.Continuation, tenant: TenantID,
+                        requestID: String) async throws {
+        try await services.stores.withTenant(tenant) { store in
+            var parser = OpenResponsesParser()
+            do {
+                for try await chunk in upstream.body {
+                    relay.yield(chunk)
+                    parser.feed(String(buffer: chunk))
+                }
+            } catch {
+                parser.failure = parser.failure ?? "the runtime stream broke off"
+            }
+            relay.finish()
+            try await recordRun(runId, parser.result, store: store, tenant: tenant, requestID: requestID)
         }
     }
 
