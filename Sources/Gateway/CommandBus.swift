@@ -43,9 +43,10 @@ struct CommandBus {
             attempts += 1
             var history: [String: [DomainEvent]] = [:]
             var versions: [String: Int64] = [:]
+            let cached = cache.flatMap { cache in (try? TenantID(tenant)).map { (cache, $0) } }
             for stream in streams {
-                if let cache, let tenant = try? TenantID(tenant) {
-                    (history[stream], versions[stream]) = try await cache.events(of: stream, tenant: tenant, in: store)
+                if let (cache, tenant) = cached {
+                    (history[stream], versions[stream]) = try await cache.events(of: stream, tenant: tenant, in: store, trusted: attempts == 1)
                 } else {
                     let recorded = try await store.readStream(stream)
                     history[stream] = try recorded.map { try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) }
@@ -53,13 +54,27 @@ struct CommandBus {
                 }
             }
             let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
-            let events = try decide(history, context)
+            let events: [DomainEvent]
+            do {
+                events = try decide(history, context)
+            } catch where cached != nil && attempts == 1 {
+                // Refused on cached state: decide once more on what the log says.
+                continue
+            }
             guard !events.isEmpty else { return Outcome(events: [], position: store.head, replayed: false) }
             do {
                 let result = try await store.append(parts(events, versions: versions))
                 metrics.recordAppend(events: events.count)
+                if let (cache, tenant) = cached, !result.isRetry {
+                    // Positions follow the order of `events`: note each stream's new events.
+                    for stream in Set(result.events.map(\.stream)) {
+                        let indices = result.events.indices.filter { result.events[$0].stream == stream }
+                        cache.appended(indices.map { events[$0] }, to: stream, tenant: tenant, from: result.events[indices[0]].streamVersion)
+                    }
+                }
                 return Outcome(events: events, position: result.position, replayed: result.isRetry)
             } catch EventStoreError.conflict where attempts < 5 {
+                if let (cache, tenant) = cached { for stream in streams { cache.forget(stream, tenant: tenant) } }
                 continue
             } catch EventStoreError.idempotencyMismatch where idempotency != nil {
                 // A concurrent twin of this request won: answer with its result.

@@ -44,7 +44,7 @@ struct Effects {
             throw error
         }
         let outcome = failure
-        let bus = CommandBus(store: store, tenant: tenant.rawValue, actor: "runtime", requestID: id, idempotency: nil, metrics: services.metrics)
+        let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: id)
         let backupId = effect["backupId"]?.stringValue ?? ""
         let runtimeName = "openclaw-\(tenant.rawValue.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.map(String.init).joined())"
         _ = try await bus.run(reading: [Streams.instance, Streams.approval(approvalId)]) { history, context in

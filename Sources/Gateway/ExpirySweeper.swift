@@ -56,8 +56,7 @@ public final class ExpirySweeper: Service, Sendable {
              try store.projector.rows(db, "devices", "dm_pairing", RowQuery(limit: 1_000)).filter { $0["status"] == "pending" })
         }
         let now = Int64((Date.now.timeIntervalSince1970 * 1000).rounded(.down))
-        let bus = CommandBus(store: store, tenant: tenant.rawValue, actor: "system", requestID: "expiry", idempotency: nil,
-                             metrics: services.metrics, cache: services.streamCache, locks: services.streamLocks)
+        let bus = services.bus(store, tenant: tenant, actor: "system", requestID: "expiry")
         var pending = 0
         for row in approvals + devices + codes {
             guard let expiresAt = row["expiresAt"]?.integerValue else { continue }

@@ -42,11 +42,16 @@ public final class Services: Sendable {
         let tenant = try context.requireTenant()
         let key = try request.idempotencyKey()
         if store.identity != .platform { sweeper.withLock { $0 }?.watch(tenant) }
-        let bus = CommandBus(
-            store: store, tenant: tenant.rawValue, actor: actor ?? tenant.rawValue, requestID: context.requestID,
-            idempotency: key.map { ("\(request.method) \(request.uri.path)", $0) }, metrics: metrics,
-            cache: store.identity == .platform ? nil : streamCache, locks: streamLocks)
+        let bus = self.bus(store, tenant: tenant, actor: actor ?? tenant.rawValue, requestID: context.requestID,
+                           idempotency: key.map { ("\(request.method) \(request.uri.path)", $0) })
         return try await bus.run(reading: streams, decide)
+    }
+
+    /// A command bus on `store` that shares this server's stream cache and stream turns (every
+    /// write to a tenant store goes through one, so the cache stays current).
+    func bus(_ store: EventStore, tenant: TenantID, actor: String, requestID: String, idempotency: (scope: String, key: String)? = nil) -> CommandBus {
+        CommandBus(store: store, tenant: tenant.rawValue, actor: actor, requestID: requestID, idempotency: idempotency, metrics: metrics,
+                   cache: store.identity == .platform ? nil : streamCache, locks: streamLocks)
     }
 }
 

@@ -19,7 +19,9 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             of --tenants tenants, then sends POST /api/threads/:id/messages from --connections \
             concurrent keep-alive connections, to random tenants. Reports commands/s and p50/p99 \
             latency, and for --watched tenants with an open /api/stream, the delay from a command's \
-            response to its change arriving on the stream (p50/p99). Client and server share the machine.
+            response to its change arriving on the stream (p50/p99; negative when the change arrives \
+            first, as it is published at commit, before the response is written). Client and server \
+            share the machine.
             """
     )
 
@@ -168,7 +170,7 @@ struct HTTPBench {
         watchers.cancel()
         let sorted = latencies.withLock { $0 }.sorted()
         let seen = arrivals.withLock { $0 }
-        let delays = responses.withLock { $0 }.compactMap { key, response in seen[key].map { max(0, ($0 - response).milliseconds) } }.sorted()
+        let delays = responses.withLock { $0 }.compactMap { key, response in seen[key].map { ($0 - response).milliseconds } }.sorted()
         return HTTPFigures(
             commands: commands, connections: connections, tenants: tenants,
             commandsPerSecond: Double(commands) / (elapsed.milliseconds / 1_000),

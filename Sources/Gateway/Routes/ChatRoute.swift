@@ -29,7 +29,7 @@ extension API {
             let upstream = try await services.stores.withTenant(tenant) { store in
                 try await requireInstance(store)
                 let runtime = try runtimeClient()
-                let bus = CommandBus(store: store, tenant: tenant.rawValue, actor: tenant.rawValue, requestID: context.requestID, idempotency: nil, metrics: services.metrics)
+                let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
                 _ = try await bus.run(reading: []) { _, decision in
                     try RunDecider.decide(.start(runId: runId, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
                                                  input: String(Self.inputText(json["input"]).prefix(10_000))), RunDecider.initialState, decision)
@@ -85,7 +85,7 @@ extension API {
 
     /// Records how a run ended, and charges its tokens.
     func recordRun(_ runId: String, _ result: OpenResponsesParser.Result, store: EventStore, tenant: TenantID, requestID: String) async throws {
-        let bus = CommandBus(store: store, tenant: tenant.rawValue, actor: "runtime", requestID: requestID, idempotency: nil, metrics: services.metrics)
+        let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: requestID)
         let stream = Streams.run(runId)
         switch result {
         case .failed(let message):

@@ -119,8 +119,7 @@ extension API {
                 if let timeout = body.timeoutSeconds { payload = ["message": .string(body.message), "timeoutSeconds": .integer(timeout)] }
                 let data = try await runtime.call(.POST, "/v1/sessions/\(Effects.segment(key))/send", tenant: tenant, body: payload)
                 let reply = data["reply"]?.stringValue ?? JSONWriter.string(data)
-                let outcome = try await CommandBus(store: store, tenant: tenant.rawValue, actor: "runtime", requestID: context.requestID, idempotency: nil,
-                                                   metrics: services.metrics).run(reading: []) { _, decision in
+                let outcome = try await services.bus(store, tenant: tenant, actor: "runtime", requestID: context.requestID).run(reading: []) { _, decision in
                     try SessionDecider.decide(.recordReply(key: key, reply: reply, runId: data["runId"]?.stringValue), SessionDecider.initialState, decision)
                 }
                 return Envelope.ok(data, position: outcome.position)
@@ -136,7 +135,7 @@ extension API {
                 let callId = "call_\(UUID().uuidString.lowercased())"
                 let args = body.args ?? [:]
                 let digest = SHA256.hash(data: JSONWriter.data(args)).map { String(format: "%02x", $0) }.joined()
-                let bus = CommandBus(store: store, tenant: tenant.rawValue, actor: tenant.rawValue, requestID: context.requestID, idempotency: nil, metrics: services.metrics)
+                let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
                 _ = try await bus.run(reading: []) { _, decision in
                     try ToolCallDecider.decide(.invoke(callId: callId, tool: body.tool, action: body.action, argsDigest: digest, sessionKey: body.sessionKey),
                                                ToolCallDecider.initialState, decision)
