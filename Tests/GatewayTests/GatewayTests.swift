@@ -92,7 +92,7 @@ struct GatewayTests {
                 #expect(response.headers[.contentType] == "application/problem+json")
             }
             #expect(try await stores.withTenant(TenantID("user_a")) { $0.head } == 1)
-            #expect(try await stores.platform.head == 0)
+            #expect(stores.platform.head == 0)
         }
     }
 

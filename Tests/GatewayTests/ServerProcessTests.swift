@@ -26,7 +26,7 @@ final class ServerProcess: Sendable {
     init(data: URL) async throws {
         stderr = data.deletingLastPathComponent().appendingPathComponent("serve-\(UUID().uuidString).log")
         try FileManager.default.createDirectory(at: data.deletingLastPathComponent(), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = ["serve", "--data", data.path, "--port", "0"]

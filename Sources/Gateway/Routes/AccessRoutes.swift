@@ -7,6 +7,7 @@ import Projections
 /// the waitlist (both in the platform store).
 extension API {
     func addAccessRoutes() {
+        let services = services
         route(.get, "access", "The caller's access: {allowed, reason, userAccess, waitlistApproved, user, waitlistEntry}.") { _, context in
             let tenant = try context.requireTenant()
             let (user, entry) = try await services.accessRows(tenant.rawValue)

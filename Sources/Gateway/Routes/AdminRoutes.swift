@@ -8,12 +8,13 @@ import Projections
 /// `CLAWCLOUD_ADMIN_USER_IDS` only).
 extension API {
     func addAdminRoutes() {
+        let services = services
         route(.get, "users", "Every user with their access flag, newest first.") { _, _ in
-            Envelope.ok(try await platformRows("users"))
+            Envelope.ok(try await services.platformRows("users"))
         }
 
         route(.get, "waitlist", "The waitlist with approval state, newest first.") { _, _ in
-            Envelope.ok(try await platformRows("waitlist"))
+            Envelope.ok(try await services.platformRows("waitlist"))
         }
 
         route(.post, "users/:userId/access", "Enable or disable a user's access {enabled}.", write: true) { request, context in
@@ -49,13 +50,15 @@ extension API {
                     try CreditsDecider.decide(.grant(grantId: grantID, amountMicros: body.amountMicros, reason: body.reason),
                                               CreditsDecider.fold(history[Streams.credits] ?? []), decision)
                 }
-                return Envelope.ok(try await billingSummary(user, store), position: outcome.position)
+                return Envelope.ok(try await services.billingSummary(user, store), position: outcome.position)
             }
         }
     }
+}
 
-    private func platformRows(_ collection: String) async throws -> JSONValue {
-        let platform = services.stores.platform
+extension Services {
+    fileprivate func platformRows(_ collection: String) async throws -> JSONValue {
+        let platform = self.stores.platform
         let rows = try await platform.pool.read { db in try platform.projector.rows(db, "admin", collection, RowQuery(limit: 1_000)) }
         return .array(rows.map(JSONValue.object))
     }

@@ -11,7 +11,7 @@ import Projections
 /// toolName, toolInput}`. Called again with `approvalId` (body or `X-OA-Approval-Id`) it answers
 /// the outcome: still 202 while pending, 409 once denied or expired, and once granted the
 /// command's result (carrying out its runtime call first if it has not run yet).
-extension API {
+extension Services {
     func gate(
         _ request: Request, _ context: ClawContext, store: EventStore, action: HeldAction, approvalId given: String?,
         _ completed: @escaping (JSONValue) async throws -> Response
@@ -20,7 +20,7 @@ extension API {
         guard let approvalId = given else {
             let newID = "apr_\(UUID().uuidString.lowercased())"
             let target = try await self.target(of: action, tenant: tenant, store: store)
-            let outcome = try await services.command(on: store, request, context, reading: [ApprovalRelease.stream(of: action)]) { history, decision in
+            let outcome = try await self.command(on: store, request, context, reading: [ApprovalRelease.stream(of: action)]) { history, decision in
                 try ApprovalRelease.hold(action, approvalId: newID, target: target(history), decision)
             }
             guard case .approvalRequested(let held)? = outcome.events.first else { throw APIError(.internalServerError, "approval not recorded") }
@@ -47,7 +47,7 @@ extension API {
     func runEffect(_ approvalId: String, tenant: TenantID, store: EventStore) async throws -> JSONValue {
         let effect = try await store.pool.read { db in try store.projector.row(db, "outbox", "effects", key: "approval:\(approvalId)") }
         guard let effect, effect["status"] == "pending" else { return .null }
-        return try await Effects(services: services).perform(effect, tenant: tenant, store: store)
+        return try await Effects(services: self).perform(effect, tenant: tenant, store: store)
     }
 
     /// How to build the held action's target from the streams the command reads.
@@ -55,7 +55,7 @@ extension API {
         let stream = ApprovalRelease.stream(of: action)
         switch action {
         case .provision, .restart, .deleteInstance:
-            let access = try await services.accessStatus(tenant.rawValue)
+            let access = try await self.accessStatus(tenant.rawValue)
             return { .instance(InstanceDecider.fold($0[stream] ?? []), access: access) }
         case .approveDevice: return { .device(DevicePairingDecider.fold($0[stream] ?? [])) }
         case .approveDmPairing: return { .dmPairing(DmPairingDecider.fold($0[stream] ?? [])) }

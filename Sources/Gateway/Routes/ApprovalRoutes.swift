@@ -6,6 +6,7 @@ import Projections
 /// `/api/approvals…`: the human approvals queue — held commands and the runtime's exec approvals.
 extension API {
     func addApprovalRoutes() {
+        let services = services
         route(.get, "approvals", "Approvals, newest first (?status=pending|resolved).") { request, context in
             let status = try request.queryChoice("status", ["pending", "resolved"])
             return try await services.stores.withTenant(context.requireTenant()) { store in
@@ -19,7 +20,7 @@ extension API {
         route(.get, "approvals/:id", "One approval (a held command's id, or an exec approval's id).") { _, context in
             let id = try context.pathParameter("id")
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                Envelope.ok(.object(try await approval(id, store)))
+                Envelope.ok(.object(try await services.approval(id, store)))
             }
         }
 
@@ -30,24 +31,26 @@ extension API {
             let body = try await request.json(Decision.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
-                let row = try await approval(id, store)
+                let row = try await services.approval(id, store)
                 if row["kind"] == "exec" {
                     let stream = Streams.execApproval(id)
                     let outcome = try await services.command(on: store, request, context, reading: [stream]) { history, decision in
                         try ExecApprovalDecider.decide(.resolve(id: id, decision: body.decision), ExecApprovalDecider.fold(history[stream] ?? []), decision)
                     }
-                    return Envelope.ok(.object(try await approval(id, store)), position: outcome.position)
+                    return Envelope.ok(.object(try await services.approval(id, store)), position: outcome.position)
                 }
-                let outcome = try await respondToHeld(id, decision: body.decision, request, context, store: store)
+                let outcome = try await services.respondToHeld(id, decision: body.decision, request, context, store: store)
                 var result: JSONValue = .null
-                if body.decision == "approved" { result = try await runEffect(id, tenant: tenant, store: store) }
-                return Envelope.ok(["approval": .object(try await approval(id, store)), "result": result], position: outcome.position)
+                if body.decision == "approved" { result = try await services.runEffect(id, tenant: tenant, store: store) }
+                return Envelope.ok(["approval": .object(try await services.approval(id, store)), "result": result], position: outcome.position)
             }
         }
     }
+}
 
+extension Services {
     /// Grants (releasing the held command in the same append) or denies a held approval.
-    private func respondToHeld(_ id: String, decision: String, _ request: Request, _ context: ClawContext, store: EventStore) async throws -> CommandBus.Outcome {
+    fileprivate func respondToHeld(_ id: String, decision: String, _ request: Request, _ context: ClawContext, store: EventStore) async throws -> CommandBus.Outcome {
         let approvalStream = Streams.approval(id)
         let held = ApprovalDecider.fold(try await store.readStream(approvalStream).map {
             try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data)
@@ -56,11 +59,11 @@ extension API {
         switch decision {
         case "approved":
             let target = try await self.target(of: action, tenant: context.requireTenant(), store: store)
-            return try await services.command(on: store, request, context, reading: [approvalStream, ApprovalRelease.stream(of: action)]) { history, decision in
+            return try await self.command(on: store, request, context, reading: [approvalStream, ApprovalRelease.stream(of: action)]) { history, decision in
                 try ApprovalRelease.grant(approvalId: id, approval: ApprovalDecider.fold(history[approvalStream] ?? []), target: target(history), decision)
             }
         case "rejected":
-            return try await services.command(on: store, request, context, reading: [approvalStream]) { history, decision in
+            return try await self.command(on: store, request, context, reading: [approvalStream]) { history, decision in
                 try ApprovalDecider.decide(.deny(approvalId: id), ApprovalDecider.fold(history[approvalStream] ?? []), decision)
             }
         default:
@@ -68,7 +71,7 @@ extension API {
         }
     }
 
-    private func approval(_ id: String, _ store: EventStore) async throws -> Row {
+    fileprivate func approval(_ id: String, _ store: EventStore) async throws -> Row {
         let row = try await store.pool.read { db in
             try store.projector.row(db, "approvals", "approvals", key: id) ?? store.projector.row(db, "approvals", "approvals", key: "exec:\(id)")
         }

@@ -13,6 +13,7 @@ import Projections
 /// caller who disconnects stops receiving, but the run is still read to its end and recorded.
 extension API {
     func addChatRoute() {
+        let services = services
         route(.post, "openclaw/chat", "Chat with the agent: OpenResponses request in, SSE out (recorded as a run, charged from usage).",
               write: true, produces: "sse") { request, context in
             let tenant = try context.requireTenant()
@@ -27,12 +28,12 @@ extension API {
                 ?? json["user"]?.stringValue.map { "agent:main:openresponses-user:\($0)" } ?? "agent:main:openresponses:\(UUID().uuidString.lowercased())"
             let runId = "run_\(UUID().uuidString.lowercased())"
             let upstream = try await services.stores.withTenant(tenant) { store in
-                try await requireInstance(store)
-                let runtime = try runtimeClient()
+                try await services.requireInstance(store)
+                let runtime = try services.runtimeClient()
                 let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
                 _ = try await bus.run(reading: []) { _, decision in
                     try RunDecider.decide(.start(runId: runId, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
-                                                 input: String(Self.inputText(json["input"]).prefix(10_000))), RunDecider.initialState, decision)
+                                                 input: String(Services.inputText(json["input"]).prefix(10_000))), RunDecider.initialState, decision)
                 }
                 do {
                     let response = try await runtime.stream("/v1/responses", tenant: tenant, body: body, headers: forwarded)
@@ -42,7 +43,7 @@ extension API {
                     }
                     return response
                 } catch let error as RuntimeError {
-                    try? await recordRun(runId, .failed(error.message), store: store, tenant: tenant, requestID: context.requestID)
+                    try? await services.recordRun(runId, .failed(error.message), store: store, tenant: tenant, requestID: context.requestID)
                     throw error
                 }
             }
@@ -52,7 +53,7 @@ extension API {
             let logger = context.logger
             Task {
                 do {
-                    try await record(runId, upstream: upstream, relay: relayInput, tenant: tenant, requestID: requestID)
+                    try await services.record(runId, upstream: upstream, relay: relayInput, tenant: tenant, requestID: requestID)
                 } catch {
                     logger.error("chat run not recorded", metadata: ["run": "\(runId)", "error": "\(String(reflecting: type(of: error)))"])
                 }
@@ -63,12 +64,14 @@ extension API {
                 body: ResponseBody(asyncSequence: relay))
         }
     }
+}
 
+extension Services {
     /// Reads the runtime's stream to its end, passing each chunk to the caller's relay, then
     /// records how the run ended.
-    private func record(_ runId: String, upstream: HTTPClientResponse, relay: AsyncStream<ByteBuffer>.Continuation, tenant: TenantID,
+    fileprivate func record(_ runId: String, upstream: HTTPClientResponse, relay: AsyncStream<ByteBuffer>.Continuation, tenant: TenantID,
                         requestID: String) async throws {
-        try await services.stores.withTenant(tenant) { store in
+        try await self.stores.withTenant(tenant) { store in
             var parser = OpenResponsesParser()
             do {
                 for try await chunk in upstream.body {
@@ -85,7 +88,7 @@ extension API {
 
     /// Records how a run ended, and charges its tokens.
     func recordRun(_ runId: String, _ result: OpenResponsesParser.Result, store: EventStore, tenant: TenantID, requestID: String) async throws {
-        let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: requestID)
+        let bus = self.bus(store, tenant: tenant, actor: "runtime", requestID: requestID)
         let stream = Streams.run(runId)
         switch result {
         case .failed(let message):
@@ -96,7 +99,7 @@ extension API {
             _ = try await bus.run(reading: [stream]) { history, decision in
                 try RunDecider.decide(.complete(runId: runId, text: text, usage: usage), RunDecider.fold(history[stream] ?? []), decision)
             }
-            let amount = usage.totalTokens * services.configuration.microsPerToken
+            let amount = usage.totalTokens * self.configuration.microsPerToken
             guard amount > 0 else { return }
             let charge = HeldAction.charge(chargeId: "chg_\(runId)", amountMicros: amount, reason: .tokens, ref: "run:\(runId)")
             _ = try await bus.run(reading: [Streams.credits]) { history, decision in

@@ -10,20 +10,21 @@ import Projections
 /// restart, delete, device approval and DM pairing approval are gated (see ``gate(_:_:store:action:approvalId:_:)``).
 extension API {
     func addOpenClawRoutes() {
+        let services = services
         route(.get, "openclaw/instance", "The instance summary {status, runtime_name, created_at, updated_at, last_ready_at}, or null.") { _, context in
-            try await services.stores.withTenant(context.requireTenant()) { store in Envelope.ok(try await instanceSummary(store)) }
+            try await services.stores.withTenant(context.requireTenant()) { store in Envelope.ok(try await services.instanceSummary(store)) }
         }
 
         route(.post, "openclaw/instance", "Provision the instance (gated; idempotent while one exists).", write: true) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                let current = try await instanceSummary(store)
+                let current = try await services.instanceSummary(store)
                 let approvalId = try request.approvalId(body: body)
                 if approvalId == nil, let status = current["status"]?.stringValue, !["error", "deleted"].contains(status) {
                     return Envelope.ok(current)
                 }
-                return try await gate(request, context, store: store, action: .provision(instanceType: "standard"), approvalId: approvalId) { _ in
-                    Envelope.ok(try await instanceSummary(store))
+                return try await services.gate(request, context, store: store, action: .provision(instanceType: "standard"), approvalId: approvalId) { _ in
+                    Envelope.ok(try await services.instanceSummary(store))
                 }
             }
         }
@@ -31,7 +32,7 @@ extension API {
         route(.delete, "openclaw/instance", "Delete the instance: stops the gateway (gated).", write: true) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                try await gate(request, context, store: store, action: .deleteInstance, approvalId: try request.approvalId(body: body)) { _ in
+                try await services.gate(request, context, store: store, action: .deleteInstance, approvalId: try request.approvalId(body: body)) { _ in
                     Envelope.ok(["deleted": true])
                 }
             }
@@ -40,7 +41,7 @@ extension API {
         route(.post, "openclaw/runtime/restart", "Restart the gateway (gated).", write: true) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                try await gate(request, context, store: store, action: .restart, approvalId: try request.approvalId(body: body)) { _ in
+                try await services.gate(request, context, store: store, action: .restart, approvalId: try request.approvalId(body: body)) { _ in
                     Envelope.ok(["message": "restarting"])
                 }
             }
@@ -50,7 +51,7 @@ extension API {
             let requestId = try context.pathParameter("requestId")
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                try await gate(request, context, store: store, action: .approveDevice(requestId: requestId), approvalId: try request.approvalId(body: body)) { _ in
+                try await services.gate(request, context, store: store, action: .approveDevice(requestId: requestId), approvalId: try request.approvalId(body: body)) { _ in
                     Envelope.ok(["approved": true, "requestId": .string(requestId)])
                 }
             }
@@ -62,7 +63,7 @@ extension API {
             guard let code = body?["code"]?.stringValue, !code.isEmpty else { throw APIError.badRequest("missing code") }
             let notify = body?["notify"] == true
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                try await gate(request, context, store: store, action: .approveDmPairing(channel: channel, code: code, notify: notify),
+                try await services.gate(request, context, store: store, action: .approveDmPairing(channel: channel, code: code, notify: notify),
                                approvalId: try request.approvalId(body: body)) { data in
                     Envelope.ok(["approved": true, "channel": .string(channel), "code": .string(code),
                                  "stdout": data["stdout"] ?? "", "stderr": data["stderr"] ?? ""])
@@ -73,7 +74,7 @@ extension API {
         route(.post, "openclaw/runtime/backup", "Back the instance up: {lastBackup}.", write: true) { request, context in
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
-                try await requireInstance(store)
+                try await services.requireInstance(store)
                 let backupId = "bk_\(UUID().uuidString.lowercased())"
                 let outcome = try await services.command(on: store, request, context, reading: [Streams.instance]) { history, decision in
                     try InstanceDecider.decide(.requestBackup(backupId: backupId), InstanceDecider.fold(history[Streams.instance] ?? []), decision)
@@ -87,22 +88,22 @@ extension API {
         }
 
         route(.get, "openclaw/runtime/status", "The runtime's status {gateway, lastBackup, container, version}.") { _, context in
-            try await passthrough(context, .GET, "/v1/status")
+            try await services.passthrough(context, .GET, "/v1/status")
         }
         route(.get, "openclaw/runtime/devices", "Devices {pending, paired}, from the runtime.") { _, context in
-            try await passthrough(context, .GET, "/v1/devices")
+            try await services.passthrough(context, .GET, "/v1/devices")
         }
         route(.get, "openclaw/runtime/pairing/:channel", "DM pairing requests of a channel, from the runtime.") { _, context in
-            try await passthrough(context, .GET, "/v1/pairing/\(Effects.segment(try context.pathParameter("channel")))")
+            try await services.passthrough(context, .GET, "/v1/pairing/\(Effects.segment(try context.pathParameter("channel")))")
         }
         route(.get, "openclaw/sessions", "The gateway's sessions (query: limit, activeMinutes, messageLimit, kinds).") { request, context in
             let query = request.uri.query.map { "?\($0)" } ?? ""
-            return try await passthrough(context, .GET, "/v1/sessions\(query)")
+            return try await services.passthrough(context, .GET, "/v1/sessions\(query)")
         }
         route(.get, "openclaw/sessions/:key/history", "A session's history (?limit, ?includeTools).") { request, context in
             let key = try context.pathParameter("key")
             let query = request.uri.query.map { "?\($0)" } ?? ""
-            return try await passthrough(context, .GET, "/v1/sessions/\(Effects.segment(key))/history\(query)")
+            return try await services.passthrough(context, .GET, "/v1/sessions/\(Effects.segment(key))/history\(query)")
         }
 
         route(.post, "openclaw/sessions/:key/send", "Send a message to a session {message, timeoutSeconds?}; recorded with its reply.", write: true) { request, context in
@@ -110,8 +111,8 @@ extension API {
             let body = try await request.json(SessionSend.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
-                try await requireInstance(store)
-                let runtime = try runtimeClient()
+                try await services.requireInstance(store)
+                let runtime = try services.runtimeClient()
                 _ = try await services.command(on: store, request, context, reading: []) { _, decision in
                     try SessionDecider.decide(.sendMessage(key: key, message: body.message, runId: nil), SessionDecider.initialState, decision)
                 }
@@ -130,8 +131,8 @@ extension API {
             let body = try await request.json(ToolInvocation.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
-                try await requireInstance(store)
-                let runtime = try runtimeClient()
+                try await services.requireInstance(store)
+                let runtime = try services.runtimeClient()
                 let callId = "call_\(UUID().uuidString.lowercased())"
                 let args = body.args ?? [:]
                 let digest = SHA256.hash(data: JSONWriter.data(args)).map { String(format: "%02x", $0) }.joined()
@@ -162,7 +163,9 @@ extension API {
             }
         }
     }
+}
 
+extension Services {
     /// `InstanceSummary` as the original API shaped it, or null.
     func instanceSummary(_ store: EventStore) async throws -> JSONValue {
         let row = try await store.pool.read { db in try store.projector.row(db, "instance", "instance", key: "instance") }
@@ -180,16 +183,16 @@ extension API {
     }
 
     func runtimeClient() throws -> RuntimeClient {
-        guard let runtime = services.runtime else {
+        guard let runtime = self.runtime else {
             throw APIError(.conflict, "no OpenClaw runtime is configured (CLAWCLOUD_RUNTIME_URL and CLAWCLOUD_SERVICE_TOKEN)")
         }
         return runtime
     }
 
     /// A read passed to the runtime; its `data` answered as is.
-    private func passthrough(_ context: ClawContext, _ method: NIOHTTP1.HTTPMethod, _ path: String) async throws -> Response {
+    fileprivate func passthrough(_ context: ClawContext, _ method: NIOHTTP1.HTTPMethod, _ path: String) async throws -> Response {
         let tenant = try context.requireTenant()
-        return try await services.stores.withTenant(tenant) { store in
+        return try await self.stores.withTenant(tenant) { store in
             try await requireInstance(store)
             return Envelope.ok(try await runtimeClient().call(method, path, tenant: tenant))
         }

@@ -5,6 +5,7 @@ import NIOCore
 /// `/api/health`, `/api/metrics` (Prometheus text) and `/api/openapi.json`: no credentials.
 extension API {
     func addOpsRoutes() {
+        let services = services
         route(.get, "health", "Liveness: {status: \"ok\", service: \"clawcloud\"}.") { _, _ in
             Envelope.ok(["status": "ok", "service": "clawcloud"])
         }

@@ -7,6 +7,7 @@ import Hummingbird
 /// "dm_pairing.requested" | "session.observed", …fields of that event}`.
 extension API {
     func addRuntimeEventRoutes() {
+        let services = services
         route(.post, "", "Runtime events: exec approval requested, device pairing requested, DM pairing requested, session activity.", write: true) { request, context in
             let body = try await request.json(RuntimeEvent.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()

@@ -17,6 +17,7 @@ import ServiceLifecycle
 /// a client that falls `streamBuffer` commits behind is disconnected and resumes the same way.
 extension API {
     func addStreamRoute() {
+        let services = services
         route(.get, "stream", "Server-Sent Events of projection changes (resume with Last-Event-ID or ?since=).", produces: "sse") { request, context in
             let tenant = try context.requireTenant()
             let resume = request.headers[.init("Last-Event-ID")!] ?? request.uri.queryParameters.get("since").map { String($0) }
@@ -26,7 +27,6 @@ extension API {
                 }
                 return position
             }
-            let services = services
             let body = ResponseBody { writer in
                 services.metrics.streamOpened()
                 defer { services.metrics.streamClosed() }

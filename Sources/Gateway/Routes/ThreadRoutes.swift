@@ -7,6 +7,7 @@ import Projections
 /// `/api/threads…`: the website's chat, project and OpenClaw threads and their messages.
 extension API {
     func addThreadRoutes() {
+        let services = services
         route(.get, "threads", "List threads, most recently updated first (?archived=true|false, ?limit=1-100).") { request, context in
             let archived = try request.queryChoice("archived", ["true", "false"]) == "true"
             let limit = try request.queryInt("limit", in: 1...100) ?? 50
@@ -27,14 +28,14 @@ extension API {
                                              ThreadDecider.fold(history[Streams.thread(threadID)] ?? []), decision)
                 }
                 guard case .threadCreated(let created)? = outcome.events.first else { throw APIError(.internalServerError, "thread not created") }
-                return Envelope.ok(try await thread(created.threadId, in: store), status: .created, position: outcome.position)
+                return Envelope.ok(try await services.thread(created.threadId, in: store), status: .created, position: outcome.position)
             }
         }
 
         route(.get, "threads/:id", "One thread.") { _, context in
             let id = try context.pathParameter("id")
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                Envelope.ok(try await thread(id, in: store))
+                Envelope.ok(try await services.thread(id, in: store))
             }
         }
 
@@ -54,7 +55,7 @@ extension API {
                     }
                     return events
                 }
-                return Envelope.ok(try await thread(id, in: store), position: outcome.position)
+                return Envelope.ok(try await services.thread(id, in: store), position: outcome.position)
             }
         }
 
@@ -85,8 +86,10 @@ extension API {
             }
         }
     }
+}
 
-    private func thread(_ id: String, in store: EventStore) async throws -> JSONValue {
+extension Services {
+    fileprivate func thread(_ id: String, in store: EventStore) async throws -> JSONValue {
         let row = try await store.pool.read { db in try store.projector.row(db, "threads_index", "threads", key: id) }
         guard let row else { throw APIError.notFound("thread not found") }
         return .object(row)

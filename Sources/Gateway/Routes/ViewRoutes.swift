@@ -6,6 +6,7 @@ import Projections
 /// Read-only views: the Hatchery graph, the audit log and the billing summary.
 extension API {
     func addViewRoutes() {
+        let services = services
         route(.get, "hatchery/graph", "The Hatchery canvas: {nodes, edges}.") { _, context in
             try await services.stores.withTenant(context.requireTenant()) { store in
                 let (nodes, edges) = try await store.pool.read { db in
@@ -30,10 +31,12 @@ extension API {
 
         route(.get, "openclaw/billing/summary", "The credit balance: {user_id, balance_micros, balance_usd, …}.") { _, context in
             let tenant = try context.requireTenant()
-            return try await services.stores.withTenant(tenant) { store in Envelope.ok(try await billingSummary(tenant, store)) }
+            return try await services.stores.withTenant(tenant) { store in Envelope.ok(try await services.billingSummary(tenant, store)) }
         }
     }
+}
 
+extension Services {
     /// `{user_id, balance_micros, balance_usd ("12.34", rounded to cents), granted, spent, refunded, limit}`.
     func billingSummary(_ tenant: TenantID, _ store: EventStore) async throws -> JSONValue {
         let row = try await store.pool.read { db in try store.projector.row(db, "billing", "summary", key: "summary") }
