@@ -15,8 +15,8 @@ struct SSEMessage: Equatable {
     var comment: String?
 }
 
-/// Reads `/api/stream` over a real socket, message by message.
-final class SSEReader {
+/// Reads `/api/stream` over a real socket, message by message. Used by one task at a time.
+final class SSEReader: @unchecked Sendable {
     private var iterator: HTTPClientResponse.Body.AsyncIterator
     private var pending = ""
 
@@ -59,6 +59,17 @@ final class SSEReader {
             if message.event == "ready" { break }
         }
         return messages
+    }
+}
+
+/// The result of `body`, or a failure once `limit` has passed.
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask { try await Task.sleep(for: limit); return nil }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw ProcessFailure("no result within \(limit)") }
+        return value
     }
 }
 
@@ -131,8 +142,12 @@ struct StreamTests {
                     try await group.waitForAll()
                 }
             }
-            var seen: [String] = []
-            while let message = try await reader.next() { if let id = message.id { seen.append(id) } }
+            // The server must end the stream; a stream still open after 20 s fails the test instead of hanging it.
+            let seen = try await withDeadline(.seconds(20)) {
+                var seen: [String] = []
+                while let message = try await reader.next() { if let id = message.id { seen.append(id) } }
+                return seen
+            }
             #expect(seen.count < 200)
             let resumed = try await SSEReader(port: port, lastEventID: seen.last ?? "0")
             let rest = try await resumed.untilReady().filter { $0.event == "change" }.compactMap(\.id)
