@@ -31,6 +31,11 @@ public final class EventStore: Sendable {
         public var maxEventsPerAppend = 10_000
         /// Runs inside every append transaction (inline projections); see ``AppendHook``.
         public var hook: (any AppendHook)?
+        /// `true` (the default): an append that finds the writer idle writes on the caller's
+        /// thread, with no hand-off (fastest for a lone writer). `false`: every append is written
+        /// on the store's writer queue while the caller awaits — for servers, whose callers run
+        /// on the few threads of Swift's cooperative pool, which must never block on an fsync.
+        public var writesOnCallerThread = true
 
         public init() {}
     }
@@ -114,7 +119,8 @@ public final class EventStore: Sendable {
         self.configuration = configuration
         self.pool = pool
         self.hub = SubscriptionHub(committed: head)
-        self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch, hook: configuration.hook)
+        self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch, hook: configuration.hook,
+                                        leaderWritesInline: configuration.writesOnCallerThread)
     }
 
     // MARK: Appending

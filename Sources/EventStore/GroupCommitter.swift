@@ -30,13 +30,17 @@ final class GroupCommitter: Sendable {
     private let clock: @Sendable () -> Int64
     private let maxBatch: Int
     private let hook: (any AppendHook)?
+    /// Whether a leader writes on its own thread (else every append waits on the writer queue).
+    private let leaderWritesInline: Bool
     private let state = Mutex(State())
     /// The last committed position and hash; read and written only on the database writer.
     private let cachedHead = Mutex<Head?>(nil)
 
     typealias Head = (position: Int64, hash: EventDigest)
 
-    init(pool: DatabasePool, hub: SubscriptionHub, clock: @escaping @Sendable () -> Int64, maxBatch: Int, hook: (any AppendHook)?) {
+    init(pool: DatabasePool, hub: SubscriptionHub, clock: @escaping @Sendable () -> Int64, maxBatch: Int, hook: (any AppendHook)?,
+         leaderWritesInline: Bool = true) {
+        self.leaderWritesInline = leaderWritesInline
         self.pool = pool
         self.hook = hook
         self.hub = hub
@@ -48,7 +52,7 @@ final class GroupCommitter: Sendable {
     func append(_ parts: [StreamAppend]) async throws -> AppendResult {
         let isLeader: Bool = try state.withLock { state in
             guard !state.closed else { throw EventStoreError.closed }
-            guard !state.writing else { return false }
+            guard leaderWritesInline, !state.writing else { return false }
             state.writing = true
             return true
         }

@@ -30,6 +30,8 @@ public final class Stores: Sendable {
     private static func openPrepared(_ identity: StoreIdentity, in directory: DataDirectory, projector: Projector, logger: Logger) async throws -> EventStore {
         var configuration = EventStore.Configuration()
         configuration.hook = projector
+        // Request handlers run on the cooperative pool: appends must not block it on an fsync.
+        configuration.writesOnCallerThread = false
         let store = try EventStore.open(identity, in: directory, configuration: configuration)
         do {
             let built = try await projector.prepare(store)

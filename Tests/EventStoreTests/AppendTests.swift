@@ -67,9 +67,12 @@ struct AppendTests {
         }
     }
 
-    @Test("positions stay gapless and unique under concurrent appends across streams")
-    func gaplessPositions() async throws {
-        try await withScratchStore { store, _ in
+    @Test("positions stay gapless and unique under concurrent appends across streams (written on the caller's thread or on the writer queue)",
+          arguments: [true, false])
+    func gaplessPositions(writesOnCallerThread: Bool) async throws {
+        var configuration = EventStore.Configuration()
+        configuration.writesOnCallerThread = writesOnCallerThread
+        try await withScratchStore(configuration: configuration) { store, _ in
             let tasks = 32
             let perTask = 40
             let results = try await withThrowingTaskGroup(of: [AppendResult].self) { group in
