@@ -69,7 +69,7 @@ public final class EventStore: Sendable {
     /// Opens an existing store file under the identity it records, checking that the file sits
     /// where that identity's file belongs in `directory` (for tools that scan a data directory).
     public static func open(existing url: URL, in directory: DataDirectory, configuration: Configuration = .init()) throws -> EventStore {
-        let identity = try DatabaseQueue(path: url.path, configuration: readOnly).read(StoreSchema.recordedIdentity)
+        let identity = try identity(of: url)
         guard directory.file(for: identity).standardizedFileURL == url.standardizedFileURL else {
             throw EventStoreError.corruptStore("\(url.lastPathComponent) records \(identity) but is not that identity's file")
         }

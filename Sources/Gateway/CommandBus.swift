@@ -18,9 +18,9 @@ struct CommandBus {
     let idempotency: (scope: String, key: String)?
     let metrics: Metrics
     /// Decoded streams kept between commands.
-    var cache: StreamCache?
+    let cache: StreamCache
     /// Per-stream turns, so that commands on one stream queue instead of conflicting.
-    var locks: KeyedLocks?
+    let locks: KeyedLocks
 
     /// The result of a command: its events (nothing when it changed nothing) and the position after it.
     struct Outcome {
@@ -32,8 +32,12 @@ struct CommandBus {
 
     /// Decides with the current events of `streams` (by stream) and appends the result.
     func run(reading streams: [String], _ decide: ([String: [DomainEvent]], DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
-        guard let locks, !streams.isEmpty else { return try await decideAndAppend(reading: streams, decide) }
-        return try await locks.withLocks(streams.map { "\(tenant)\n\($0)" }) { try await decideAndAppend(reading: streams, decide) }
+        try await locks.withLocks(streams.map { "\(store.identity)\n\($0)" }) { try await decideAndAppend(reading: streams, decide) }
+    }
+
+    /// Runs `command` of `decider` on the state of `stream`.
+    func run<D: Decider>(_ decider: D.Type, _ command: D.Command, on stream: String) async throws -> Outcome {
+        try await run(reading: [stream]) { history, context in try D.decide(command, D.fold(history[stream] ?? []), context) }
     }
 
     private func decideAndAppend(reading streams: [String], _ decide: ([String: [DomainEvent]], DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
@@ -43,21 +47,14 @@ struct CommandBus {
             attempts += 1
             var history: [String: [DomainEvent]] = [:]
             var versions: [String: Int64] = [:]
-            let cached = cache.flatMap { cache in (try? TenantID(tenant)).map { (cache, $0) } }
             for stream in streams {
-                if let (cache, tenant) = cached {
-                    (history[stream], versions[stream]) = try await cache.events(of: stream, tenant: tenant, in: store, trusted: attempts == 1)
-                } else {
-                    let recorded = try await store.readStream(stream)
-                    history[stream] = try recorded.map { try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) }
-                    versions[stream] = recorded.last?.streamVersion ?? 0
-                }
+                (history[stream], versions[stream]) = try await cache.events(of: stream, in: store, trusted: attempts == 1)
             }
             let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
             let events: [DomainEvent]
             do {
                 events = try decide(history, context)
-            } catch where cached != nil && attempts == 1 {
+            } catch where attempts == 1 && !streams.isEmpty {
                 // Refused on cached state: decide once more on what the log says.
                 continue
             }
@@ -65,16 +62,16 @@ struct CommandBus {
             do {
                 let result = try await store.append(parts(events, versions: versions))
                 metrics.recordAppend(events: events.count)
-                if let (cache, tenant) = cached, !result.isRetry {
+                if !result.isRetry {
                     // Positions follow the order of `events`: note each stream's new events.
                     for stream in Set(result.events.map(\.stream)) {
                         let indices = result.events.indices.filter { result.events[$0].stream == stream }
-                        cache.appended(indices.map { events[$0] }, to: stream, tenant: tenant, from: result.events[indices[0]].streamVersion)
+                        cache.appended(indices.map { events[$0] }, to: stream, in: store, from: result.events[indices[0]].streamVersion)
                     }
                 }
                 return Outcome(events: events, position: result.position, replayed: result.isRetry)
             } catch EventStoreError.conflict where attempts < 5 {
-                if let (cache, tenant) = cached { for stream in streams { cache.forget(stream, tenant: tenant) } }
+                for stream in streams { cache.forget(stream, in: store) }
                 continue
             } catch EventStoreError.idempotencyMismatch where idempotency != nil {
                 // A concurrent twin of this request won: answer with its result.
@@ -120,7 +117,7 @@ struct CommandBus {
         guard idempotency != nil, let first = try await store.event(id: eventID(0)) else { return nil }
         var recorded = [first]
         while let next = try await store.event(id: eventID(recorded.count)) { recorded.append(next) }
-        let events = try recorded.map { try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) }
+        let events = try recorded.map(DomainEvent.init)
         return Outcome(events: events, position: recorded.map(\.position).max() ?? first.position, replayed: true)
     }
 }

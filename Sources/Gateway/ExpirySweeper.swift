@@ -3,7 +3,6 @@ import Domain
 import EventStore
 import Projections
 import ServiceLifecycle
-import Synchronization
 
 /// Records the expiries the rules set — held approvals after 24 h, device pairing requests after
 /// 5 minutes, DM pairing codes after 1 hour, exec approvals at their deadline — as events
@@ -16,7 +15,7 @@ import Synchronization
 public final class ExpirySweeper: Service, Sendable {
     let services: Services
     let interval: Duration
-    private let watched = Mutex<Set<TenantID>>([])
+    private let watched = TenantWatchList()
 
     init(services: Services, interval: Duration = .seconds(15)) {
         self.services = services
@@ -25,14 +24,12 @@ public final class ExpirySweeper: Service, Sendable {
 
     /// Notes that `tenant` may have something to expire later.
     func watch(_ tenant: TenantID) {
-        watched.withLock { _ = $0.insert(tenant) }
+        watched.note(tenant)
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            for file in (try? self.services.stores.directory.tenantFiles()) ?? [] {
-                if case .tenant(let tenant)? = try? EventStore.identity(of: file) { self.watch(tenant) }
-            }
+            self.watched.noteStores(in: self.services.stores.directory)
             while !Task.isCancelled {
                 await self.sweepWatched()
                 try? await Task.sleep(for: self.interval)
@@ -41,10 +38,7 @@ public final class ExpirySweeper: Service, Sendable {
     }
 
     func sweepWatched() async {
-        for tenant in watched.withLock({ $0 }) where !Task.isCancelled {
-            let pending = (try? await services.stores.withTenant(tenant) { try await self.sweep(tenant, $0) }) ?? 1
-            if pending == 0 { watched.withLock { _ = $0.remove(tenant) } }
-        }
+        _ = await watched.visit(services.stores) { tenant, store in try await self.sweep(tenant, store) }
     }
 
     /// Expires what is due in one store; returns how many expirable items are still pending.
@@ -62,21 +56,13 @@ public final class ExpirySweeper: Service, Sendable {
             guard let expiresAt = row["expiresAt"]?.integerValue else { continue }
             guard expiresAt <= now else { pending += 1; continue }
             if row["kind"] == "held", let id = row["id"]?.stringValue {
-                _ = try await bus.run(reading: [Streams.approval(id)]) { history, context in
-                    try ApprovalDecider.decide(.expire(approvalId: id), ApprovalDecider.fold(history[Streams.approval(id)] ?? []), context)
-                }
+                _ = try await bus.run(ApprovalDecider.self, .expire(approvalId: id), on: Streams.approval(id))
             } else if row["kind"] == "exec", let id = row["id"]?.stringValue {
-                _ = try await bus.run(reading: [Streams.execApproval(id)]) { history, context in
-                    try ExecApprovalDecider.decide(.expire(id: id), ExecApprovalDecider.fold(history[Streams.execApproval(id)] ?? []), context)
-                }
+                _ = try await bus.run(ExecApprovalDecider.self, .expire(id: id), on: Streams.execApproval(id))
             } else if let requestId = row["requestId"]?.stringValue {
-                _ = try await bus.run(reading: [Streams.device(requestId)]) { history, context in
-                    try DevicePairingDecider.decide(.expire(requestId: requestId), DevicePairingDecider.fold(history[Streams.device(requestId)] ?? []), context)
-                }
+                _ = try await bus.run(DevicePairingDecider.self, .expire(requestId: requestId), on: Streams.device(requestId))
             } else if let channel = row["channel"]?.stringValue {
-                _ = try await bus.run(reading: [Streams.dmPairing(channel)]) { history, context in
-                    try DmPairingDecider.decide(.expire(channel: channel), DmPairingDecider.fold(history[Streams.dmPairing(channel)] ?? []), context)
-                }
+                _ = try await bus.run(DmPairingDecider.self, .expire(channel: channel), on: Streams.dmPairing(channel))
             }
         }
         return pending

@@ -14,7 +14,7 @@ public final class Services: Sendable {
     /// The OpenClaw runtime, when `CLAWCLOUD_RUNTIME_URL` and `CLAWCLOUD_SERVICE_TOKEN` are set.
     let runtime: RuntimeClient?
     let logger: Logger
-    /// Decoded streams of recent commands (tenant stores only).
+    /// Decoded streams of recent commands.
     let streamCache = StreamCache()
     /// Turns per stream for commands.
     let streamLocks = KeyedLocks()
@@ -47,11 +47,21 @@ public final class Services: Sendable {
         return try await bus.run(reading: streams, decide)
     }
 
+    /// Runs `command` of `decider` on the state of `stream`, for the request's caller.
+    func command<D: Decider>(
+        _ decider: D.Type, _ command: D.Command, on stream: String, in store: EventStore, _ request: Request, _ context: ClawContext,
+        actor: String? = nil
+    ) async throws -> CommandBus.Outcome {
+        try await self.command(on: store, request, context, actor: actor, reading: [stream]) { history, decision in
+            try D.decide(command, D.fold(history[stream] ?? []), decision)
+        }
+    }
+
     /// A command bus on `store` that shares this server's stream cache and stream turns (every
-    /// write to a tenant store goes through one, so the cache stays current).
+    /// write goes through one, so the cache stays current).
     func bus(_ store: EventStore, tenant: TenantID, actor: String, requestID: String, idempotency: (scope: String, key: String)? = nil) -> CommandBus {
         CommandBus(store: store, tenant: tenant.rawValue, actor: actor, requestID: requestID, idempotency: idempotency, metrics: metrics,
-                   cache: store.identity == .platform ? nil : streamCache, locks: streamLocks)
+                   cache: streamCache, locks: streamLocks)
     }
 }
 

@@ -1,5 +1,6 @@
 import Domain
 import EventStore
+import Projections
 import Synchronization
 
 /// The decoded events of recently used streams, so that a command decodes only the events
@@ -28,10 +29,10 @@ final class StreamCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The events of `stream` in `store` (of `tenant`) and its version: from the cache alone when
-    /// `trusted` and cached, else reading what is new.
-    func events(of stream: String, tenant: TenantID, in store: EventStore, trusted: Bool) async throws -> (events: [DomainEvent], version: Int64) {
-        let key = Self.key(stream, tenant)
+    /// The events of `stream` in `store` and its version: from the cache alone when `trusted` and
+    /// cached, else reading what is new.
+    func events(of stream: String, in store: EventStore, trusted: Bool) async throws -> (events: [DomainEvent], version: Int64) {
+        let key = Self.key(stream, store)
         let cached = state.withLock { state -> Entry? in
             state.tick += 1
             state.entries[key]?.lastUse = state.tick
@@ -42,7 +43,7 @@ final class StreamCache: Sendable {
         var version = cached?.version ?? 0
         let recorded = try await store.readStream(stream, from: version + 1)
         for event in recorded {
-            events.append(try DomainEvent.decode(type: event.type, schemaVersion: event.schemaVersion, data: event.data))
+            events.append(try DomainEvent(event))
             version = event.streamVersion
         }
         keep(key, Entry(version: version, events: events, lastUse: 0))
@@ -50,8 +51,8 @@ final class StreamCache: Sendable {
     }
 
     /// Notes events this process appended to `stream`, the first at stream version `from`.
-    func appended(_ new: [DomainEvent], to stream: String, tenant: TenantID, from version: Int64) {
-        let key = Self.key(stream, tenant)
+    func appended(_ new: [DomainEvent], to stream: String, in store: EventStore, from version: Int64) {
+        let key = Self.key(stream, store)
         state.withLock { state in
             guard var entry = state.entries[key], entry.version == version - 1 else {
                 state.entries[key] = nil
@@ -64,8 +65,8 @@ final class StreamCache: Sendable {
     }
 
     /// Forgets `stream` (another writer changed it).
-    func forget(_ stream: String, tenant: TenantID) {
-        _ = state.withLock { $0.entries.removeValue(forKey: Self.key(stream, tenant)) }
+    func forget(_ stream: String, in store: EventStore) {
+        _ = state.withLock { $0.entries.removeValue(forKey: Self.key(stream, store)) }
     }
 
     private func keep(_ key: String, _ entry: Entry) {
@@ -81,5 +82,6 @@ final class StreamCache: Sendable {
         }
     }
 
-    private static func key(_ stream: String, _ tenant: TenantID) -> String { "\(tenant.rawValue)\n\(stream)" }
+    /// Streams are named per store: `instance` of one tenant is not `instance` of another.
+    private static func key(_ stream: String, _ store: EventStore) -> String { "\(store.identity)\n\(stream)" }
 }

@@ -54,10 +54,10 @@ public final class Projector: AppendHook {
         }()
         for projection in projections {
             let entry = try entries[projection.name] ?? buildInPlace(projection, through: first.position - 1, db)
-            targets.append((projection, Self.rows(projection, generation: entry.generation, workset)))
+            targets.append((projection, Self.projectionRows(projection, generation: entry.generation, workset)))
         }
         for recorded in events {
-            let event = try DomainEvent.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+            let event = try DomainEvent(recorded)
             let context = EventContext(recorded)
             workset.position = recorded.position
             for (projection, rows) in targets { try projection.apply(event, context, rows) }
@@ -70,7 +70,7 @@ public final class Projector: AppendHook {
         for case let changes as [ProjectionChange] in outputs { self.changes.publish(changes) }
     }
 
-    static func rows(_ projection: any Projection, generation: Int, _ workset: Workset) -> ProjectionRows {
+    static func projectionRows(_ projection: any Projection, generation: Int, _ workset: Workset) -> ProjectionRows {
         let tables = Dictionary(uniqueKeysWithValues: projection.collections.map {
             ($0, workset.table(projection: projection.name, collection: $0, name: ProjectionCatalog.table(projection.name, $0, generation: generation)))
         })
@@ -113,7 +113,7 @@ public final class Projector: AppendHook {
 
     static func decode(_ events: [RecordedEvent]) throws -> [Decoded] {
         try events.map { recorded in
-            Decoded(event: try DomainEvent.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data),
+            Decoded(event: try DomainEvent(recorded),
                     context: EventContext(recorded))
         }
     }
@@ -130,7 +130,7 @@ public final class Projector: AppendHook {
         init(projection: any Projection, generation: Int) {
             self.projection = projection
             self.generation = generation
-            rows = Projector.rows(projection, generation: generation, Workset())
+            rows = Projector.projectionRows(projection, generation: generation, Workset())
         }
 
         /// Applies a batch to the rows in memory; returns the rows it changed, rendered for writing.

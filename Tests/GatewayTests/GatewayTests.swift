@@ -239,3 +239,29 @@ extension JSONValue {
         return nil
     }
 }
+
+@Suite("Stream cache")
+struct StreamCacheTests {
+    @Test("streams of the same name in two stores are cached apart, and a stale entry is caught by the log")
+    func perStore() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":7,"reason":"a"}"#)
+            let stores = gateway.services.stores
+            let cache = gateway.services.streamCache
+            let a = try await stores.withTenant(.init("user_a")) { try await cache.events(of: "credits", in: $0, trusted: true) }
+            let b = try await stores.withTenant(.init("user_b")) { try await cache.events(of: "credits", in: $0, trusted: true) }
+            #expect(a.version == 1)
+            #expect(b.version == 0)
+            #expect(b.events.isEmpty)
+            // A write that bypasses the cache: the next command still sees it (the append's version check catches the stale entry).
+            try await stores.withTenant(.init("user_a")) { store in
+                let event = try CreditsDecider.decide(.grant(grantId: "g2", amountMicros: 5, reason: "b"), CreditsDecider.fold(a.events),
+                                                      DecisionContext(actor: "admin", tenant: "user_a", now: 0))[0]
+                try await store.append([.init(type: event.type, data: event.data())], to: event.stream, expecting: .exact(1))
+            }
+            _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":1,"reason":"c"}"#)
+            #expect(try await client.call(.get, "/api/openclaw/billing/summary").json["data"]?["balance_micros"] == 13)
+        }
+    }
+}

@@ -21,20 +21,16 @@ extension API {
             let userId = try context.pathParameter("userId")
             guard (try? TenantID(userId)) != nil else { throw APIError.badRequest("userId is not a valid user id") }
             let body = try await request.json(AccessChange.self, limit: services.configuration.bodyLimit)
-            let stream = Streams.access(userId)
-            let outcome = try await services.command(on: services.stores.platform, request, context, reading: [stream]) { history, decision in
-                try AccessDecider.decide(.setAccess(userId: userId, enabled: body.enabled), AccessDecider.fold(history[stream] ?? []), decision)
-            }
+            let outcome = try await services.command(AccessDecider.self, .setAccess(userId: userId, enabled: body.enabled), on: Streams.access(userId),
+                                                      in: services.stores.platform, request, context)
             return Envelope.ok(["user_id": .string(userId), "access_enabled": .bool(body.enabled)], position: outcome.position)
         }
 
         route(.post, "waitlist/:email/approval", "Approve or revoke a waitlist entry {approved}.", write: true) { request, context in
             let email = try AccessDecider.normalizedEmail(try context.pathParameter("email"))
             let body = try await request.json(WaitlistApproval.self, limit: services.configuration.bodyLimit)
-            let stream = Streams.waitlist(email)
-            let outcome = try await services.command(on: services.stores.platform, request, context, reading: [stream]) { history, decision in
-                try AccessDecider.decide(.setWaitlistApproval(email: email, approved: body.approved), AccessDecider.fold(history[stream] ?? []), decision)
-            }
+            let outcome = try await services.command(AccessDecider.self, .setWaitlistApproval(email: email, approved: body.approved),
+                                                      on: Streams.waitlist(email), in: services.stores.platform, request, context)
             return Envelope.ok(["email": .string(email), "approved": .bool(body.approved)], position: outcome.position)
         }
 
@@ -46,10 +42,8 @@ extension API {
             return try await services.stores.withTenant(user) { store in
                 var grantContext = context
                 grantContext.tenant = user
-                let outcome = try await services.command(on: store, request, grantContext, actor: admin, reading: [Streams.credits]) { history, decision in
-                    try CreditsDecider.decide(.grant(grantId: grantID, amountMicros: body.amountMicros, reason: body.reason),
-                                              CreditsDecider.fold(history[Streams.credits] ?? []), decision)
-                }
+                let outcome = try await services.command(CreditsDecider.self, .grant(grantId: grantID, amountMicros: body.amountMicros, reason: body.reason),
+                                                         on: Streams.credits, in: store, request, grantContext, actor: admin)
                 return Envelope.ok(try await services.billingSummary(user, store), position: outcome.position)
             }
         }

@@ -33,10 +33,8 @@ extension API {
             return try await services.stores.withTenant(tenant) { store in
                 let row = try await services.approval(id, store)
                 if row["kind"] == "exec" {
-                    let stream = Streams.execApproval(id)
-                    let outcome = try await services.command(on: store, request, context, reading: [stream]) { history, decision in
-                        try ExecApprovalDecider.decide(.resolve(id: id, decision: body.decision), ExecApprovalDecider.fold(history[stream] ?? []), decision)
-                    }
+                    let outcome = try await services.command(ExecApprovalDecider.self, .resolve(id: id, decision: body.decision),
+                                                             on: Streams.execApproval(id), in: store, request, context)
                     return Envelope.ok(.object(try await services.approval(id, store)), position: outcome.position)
                 }
                 let outcome = try await services.respondToHeld(id, decision: body.decision, request, context, store: store)
@@ -52,9 +50,7 @@ extension Services {
     /// Grants (releasing the held command in the same append) or denies a held approval.
     fileprivate func respondToHeld(_ id: String, decision: String, _ request: Request, _ context: ClawContext, store: EventStore) async throws -> CommandBus.Outcome {
         let approvalStream = Streams.approval(id)
-        let held = ApprovalDecider.fold(try await store.readStream(approvalStream).map {
-            try DomainEvent.decode(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data)
-        })
+        let held = ApprovalDecider.fold(try await streamCache.events(of: approvalStream, in: store, trusted: false).events)
         guard let action = held.action else { throw APIError.notFound("approval \(id) not found") }
         switch decision {
         case "approved":
@@ -63,9 +59,7 @@ extension Services {
                 try ApprovalRelease.grant(approvalId: id, approval: ApprovalDecider.fold(history[approvalStream] ?? []), target: target(history), decision)
             }
         case "rejected":
-            return try await self.command(on: store, request, context, reading: [approvalStream]) { history, decision in
-                try ApprovalDecider.decide(.deny(approvalId: id), ApprovalDecider.fold(history[approvalStream] ?? []), decision)
-            }
+            return try await command(ApprovalDecider.self, .deny(approvalId: id), on: approvalStream, in: store, request, context)
         default:
             throw APIError.badRequest("decision must be approved or rejected")
         }

@@ -31,10 +31,9 @@ extension API {
                 try await services.requireInstance(store)
                 let runtime = try services.runtimeClient()
                 let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
-                _ = try await bus.run(reading: []) { _, decision in
-                    try RunDecider.decide(.start(runId: runId, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
-                                                 input: String(Services.inputText(json["input"]).prefix(10_000))), RunDecider.initialState, decision)
-                }
+                let start = RunDecider.Command.start(runId: runId, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
+                                                     input: String(Services.inputText(json["input"]).prefix(10_000)))
+                _ = try await bus.run(RunDecider.self, start, on: Streams.run(runId))
                 do {
                     let response = try await runtime.stream("/v1/responses", tenant: tenant, body: body, headers: forwarded)
                     guard response.status.code < 400 else {
@@ -92,13 +91,9 @@ extension Services {
         let stream = Streams.run(runId)
         switch result {
         case .failed(let message):
-            _ = try await bus.run(reading: [stream]) { history, decision in
-                try RunDecider.decide(.fail(runId: runId, error: message), RunDecider.fold(history[stream] ?? []), decision)
-            }
+            _ = try await bus.run(RunDecider.self, .fail(runId: runId, error: message), on: stream)
         case .completed(let text, let usage):
-            _ = try await bus.run(reading: [stream]) { history, decision in
-                try RunDecider.decide(.complete(runId: runId, text: text, usage: usage), RunDecider.fold(history[stream] ?? []), decision)
-            }
+            _ = try await bus.run(RunDecider.self, .complete(runId: runId, text: text, usage: usage), on: stream)
             let amount = usage.totalTokens * self.configuration.microsPerToken
             guard amount > 0 else { return }
             let charge = HeldAction.charge(chargeId: "chg_\(runId)", amountMicros: amount, reason: .tokens, ref: "run:\(runId)")

@@ -76,9 +76,8 @@ extension API {
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
                 let backupId = "bk_\(UUID().uuidString.lowercased())"
-                let outcome = try await services.command(on: store, request, context, reading: [Streams.instance]) { history, decision in
-                    try InstanceDecider.decide(.requestBackup(backupId: backupId), InstanceDecider.fold(history[Streams.instance] ?? []), decision)
-                }
+                let outcome = try await services.command(InstanceDecider.self, .requestBackup(backupId: backupId), on: Streams.instance, in: store,
+                                                         request, context)
                 guard case .backupRequested(let requested)? = outcome.events.first else { throw APIError(.internalServerError, "backup not recorded") }
                 let effect = try await store.pool.read { db in try store.projector.row(db, "outbox", "effects", key: "backup:\(requested.backupId)") }
                 var data: JSONValue = .null
@@ -137,27 +136,20 @@ extension API {
                 let args = body.args ?? [:]
                 let digest = SHA256.hash(data: JSONWriter.data(args)).map { String(format: "%02x", $0) }.joined()
                 let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
-                _ = try await bus.run(reading: []) { _, decision in
-                    try ToolCallDecider.decide(.invoke(callId: callId, tool: body.tool, action: body.action, argsDigest: digest, sessionKey: body.sessionKey),
-                                               ToolCallDecider.initialState, decision)
-                }
+                let stream = Streams.tool(callId)
+                _ = try await bus.run(ToolCallDecider.self, .invoke(callId: callId, tool: body.tool, action: body.action, argsDigest: digest,
+                                                                    sessionKey: body.sessionKey), on: stream)
                 let started = ContinuousClock.now
                 var payload: [String: JSONValue] = ["tool": .string(body.tool), "args": args]
                 if let action = body.action { payload["action"] = .string(action) }
                 if let sessionKey = body.sessionKey { payload["sessionKey"] = .string(sessionKey) }
-                let stream = Streams.tool(callId)
                 do {
                     let data = try await runtime.call(.POST, "/v1/tools/invoke", tenant: tenant, body: .object(payload))
-                    let outcome = try await bus.run(reading: [stream]) { history, decision in
-                        try ToolCallDecider.decide(.complete(callId: callId, ok: true, durationMs: Int64((ContinuousClock.now - started).milliseconds),
-                                                             resultBytes: Int64(JSONWriter.data(data).count)),
-                                                   ToolCallDecider.fold(history[stream] ?? []), decision)
-                    }
-                    return Envelope.ok(data, position: outcome.position)
+                    let completed = ToolCallDecider.Command.complete(
+                        callId: callId, ok: true, durationMs: Int64((ContinuousClock.now - started).milliseconds), resultBytes: Int64(JSONWriter.data(data).count))
+                    return Envelope.ok(data, position: try await bus.run(ToolCallDecider.self, completed, on: stream).position)
                 } catch let error as RuntimeError {
-                    _ = try await bus.run(reading: [stream]) { history, decision in
-                        try ToolCallDecider.decide(.fail(callId: callId, error: error.message), ToolCallDecider.fold(history[stream] ?? []), decision)
-                    }
+                    _ = try await bus.run(ToolCallDecider.self, .fail(callId: callId, error: error.message), on: stream)
                     throw error
                 }
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Domain
 import EventStore
 import Hummingbird
@@ -16,39 +17,27 @@ extension API {
                 switch body.type {
                 case "exec_approval.requested":
                     let id = try body.require(body.id, "id")
-                    let stream = Streams.execApproval(id)
-                    outcome = try await services.command(on: store, request, context, actor: "runtime", reading: [stream]) { history, decision in
-                        try ExecApprovalDecider.decide(.request(id: id, command: try body.require(body.command, "command"), cwd: body.cwd, host: body.host,
-                                                                sessionKey: body.sessionKey, agentId: body.agentId,
-                                                                allowedDecisions: body.allowedDecisions, timeoutMs: body.timeoutMs),
-                                                       ExecApprovalDecider.fold(history[stream] ?? []), decision)
-                    }
+                    let command = ExecApprovalDecider.Command.request(
+                        id: id, command: try body.require(body.command, "command"), cwd: body.cwd, host: body.host, sessionKey: body.sessionKey,
+                        agentId: body.agentId, allowedDecisions: body.allowedDecisions, timeoutMs: body.timeoutMs)
+                    outcome = try await services.command(ExecApprovalDecider.self, command, on: Streams.execApproval(id), in: store, request, context, actor: "runtime")
                 case "device.pairing_requested":
                     let requestId = try body.require(body.requestId, "requestId")
-                    let stream = Streams.device(requestId)
-                    outcome = try await services.command(on: store, request, context, actor: "runtime", reading: [stream]) { history, decision in
-                        try DevicePairingDecider.decide(.request(requestId: requestId, deviceId: try body.require(body.deviceId, "deviceId"),
-                                                                 role: body.role ?? "operator", platform: body.platform, mode: body.mode,
-                                                                 displayName: body.displayName, scopes: body.scopes ?? []),
-                                                        DevicePairingDecider.fold(history[stream] ?? []), decision)
-                    }
+                    let command = DevicePairingDecider.Command.request(
+                        requestId: requestId, deviceId: try body.require(body.deviceId, "deviceId"), role: body.role ?? "operator",
+                        platform: body.platform, mode: body.mode, displayName: body.displayName, scopes: body.scopes ?? [])
+                    outcome = try await services.command(DevicePairingDecider.self, command, on: Streams.device(requestId), in: store, request, context, actor: "runtime")
                 case "dm_pairing.requested":
                     let channel = try body.require(body.channel, "channel")
-                    let stream = Streams.dmPairing(channel)
-                    outcome = try await services.command(on: store, request, context, actor: "runtime", reading: [stream]) { history, decision in
-                        try DmPairingDecider.decide(.request(channel: channel, account: body.account, peer: try body.require(body.peer, "peer"),
-                                                             requestId: try body.require(body.requestId, "requestId")),
-                                                    DmPairingDecider.fold(history[stream] ?? []), decision)
-                    }
+                    let command = DmPairingDecider.Command.request(
+                        channel: channel, account: body.account, peer: try body.require(body.peer, "peer"), requestId: try body.require(body.requestId, "requestId"))
+                    outcome = try await services.command(DmPairingDecider.self, command, on: Streams.dmPairing(channel), in: store, request, context, actor: "runtime")
                 case "session.observed":
                     let key = try body.require(body.key, "key")
-                    let stream = Streams.session(key)
-                    outcome = try await services.command(on: store, request, context, actor: "runtime", reading: [stream]) { history, decision in
-                        try SessionDecider.decide(.observe(key: key, kind: body.kind ?? "direct", channel: body.channel ?? "webchat",
-                                                           displayName: body.displayName, updatedAt: body.updatedAt ?? decision.now,
-                                                           totalTokens: body.totalTokens ?? 0),
-                                                  SessionDecider.fold(history[stream] ?? []), decision)
-                    }
+                    let command = SessionDecider.Command.observe(
+                        key: key, kind: body.kind ?? "direct", channel: body.channel ?? "webchat", displayName: body.displayName,
+                        updatedAt: body.updatedAt ?? Int64((Date.now.timeIntervalSince1970 * 1000).rounded(.down)), totalTokens: body.totalTokens ?? 0)
+                    outcome = try await services.command(SessionDecider.self, command, on: Streams.session(key), in: store, request, context, actor: "runtime")
                 default:
                     throw APIError.badRequest("type must be exec_approval.requested, device.pairing_requested, dm_pairing.requested or session.observed")
                 }

@@ -23,10 +23,8 @@ extension API {
             let body = try await request.json(NewThread.self, limit: services.configuration.bodyLimit)
             let threadID = UUID().uuidString.lowercased()
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                let outcome = try await services.command(on: store, request, context, reading: [Streams.thread(threadID)]) { history, decision in
-                    try ThreadDecider.decide(.create(threadId: threadID, kind: body.kind ?? .chat, title: body.title),
-                                             ThreadDecider.fold(history[Streams.thread(threadID)] ?? []), decision)
-                }
+                let outcome = try await services.command(ThreadDecider.self, .create(threadId: threadID, kind: body.kind ?? .chat, title: body.title),
+                                                         on: Streams.thread(threadID), in: store, request, context)
                 guard case .threadCreated(let created)? = outcome.events.first else { throw APIError(.internalServerError, "thread not created") }
                 return Envelope.ok(try await services.thread(created.threadId, in: store), status: .created, position: outcome.position)
             }
