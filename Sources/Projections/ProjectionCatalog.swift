@@ -63,17 +63,31 @@ public enum ProjectionCatalog {
         try entry(db, name).map { table(name, collection, generation: $0.generation) }
     }
 
-    static func createTables(_ db: Database, _ projection: any Projection, generation: Int) throws {
+    /// Creates the tables of `projection`'s `generation`, clustered by key (`WITHOUT ROWID`: a
+    /// row and its key are one b-tree entry). With `indexes: false` the secondary indexes are
+    /// left for ``createIndexes(_:_:generation:)``: a rebuild bulk-loads first and indexes after,
+    /// which sorts each index once instead of inserting into it row by row.
+    static func createTables(_ db: Database, _ projection: any Projection, generation: Int, indexes: Bool = true) throws {
         for collection in projection.collections {
-            let table = table(projection.name, collection, generation: generation)
             try db.execute(sql: """
-                CREATE TABLE "\(table)" (
+                CREATE TABLE "\(table(projection.name, collection, generation: generation))" (
                     key      TEXT PRIMARY KEY NOT NULL,
                     scope    TEXT NOT NULL,
                     sort     INTEGER NOT NULL,
                     position INTEGER NOT NULL,
                     body     TEXT NOT NULL
-                ) STRICT;
+                ) STRICT, WITHOUT ROWID
+                """)
+        }
+        if indexes { try createIndexes(db, projection, generation: generation) }
+    }
+
+    /// The indexes queries use: by scope and sort (pages of a view), and by position (what
+    /// changed after a position, for resuming streams).
+    static func createIndexes(_ db: Database, _ projection: any Projection, generation: Int) throws {
+        for collection in projection.collections {
+            let table = table(projection.name, collection, generation: generation)
+            try db.execute(sql: """
                 CREATE INDEX "\(table)_scope_sort" ON "\(table)" (scope, sort);
                 CREATE INDEX "\(table)_position" ON "\(table)" (position);
                 """)

@@ -170,9 +170,11 @@ public final class Workset {
         let wasStored: Bool
     }
 
-    /// Renders every changed row, in the order rows were first changed, and forgets the changes
-    /// (rows stay cached when the workset keeps rows). Needs no database.
-    func render() -> [Rendered] {
+    /// Renders every changed row, in the order rows were first changed (`sorted`: by table and
+    /// key instead), and forgets the changes (rows stay cached when the workset keeps rows).
+    /// Needs no database.
+    func render(sorted: Bool = false) -> [Rendered] {
+        if sorted { order.sort { $0.table === $1.table ? $0.key < $1.key : $0.table.name < $1.table.name } }
         var rendered: [Rendered] = []
         rendered.reserveCapacity(order.count)
         for (table, key) in order {

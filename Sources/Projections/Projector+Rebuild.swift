@@ -23,7 +23,9 @@ extension Projector {
     /// ones keep serving, then swaps them in, in one transaction that also applies whatever was
     /// appended meanwhile.
     ///
-    /// Reading and decoding the next batch overlaps with writing the current one.
+    /// Each projection applies a batch on its own task, in memory, while the next batch is read
+    /// and decoded and the rows the last one changed are written (in key order, into tables
+    /// that have only their primary key). The secondary indexes are built once, at the end.
     public func rebuild(_ store: EventStore, only names: Set<String>? = nil, progress: Progress? = nil) async throws {
         let targets = projections.filter { names?.contains($0.name) ?? true }
         if let names, let unknown = names.first(where: { name in !projections.contains { $0.name == name } }) {
@@ -33,7 +35,7 @@ extension Projector {
             try targets.map { projection in
                 let generation = (try ProjectionCatalog.entry(db, projection.name)?.generation ?? 0) + 1
                 try ProjectionCatalog.dropTables(db, projection, generation: generation)
-                try ProjectionCatalog.createTables(db, projection, generation: generation)
+                try ProjectionCatalog.createTables(db, projection, generation: generation, indexes: false)
                 return Builder(projection: projection, generation: generation)
             }
         }
@@ -45,11 +47,9 @@ extension Projector {
             let batch = try await next.value
             guard let last = batch.last?.context.position else { break }
             next = Task { try await Self.nextBatch(store, after: last, through: head) }
-            // Projections are independent: each applies the batch on its own task, in memory,
-            // and renders the rows it changed.
             let rendered = try await withThrowingTaskGroup(of: [Workset.Rendered].self) { group in
-                for builder in builders { group.addTask { try builder.apply(batch) } }
-                return try await group.reduce(into: []) { $0 += $1 }
+                for builder in builders { group.addTask { try builder.apply(batch); return builder.render(sorted: true) } }
+                return try await group.reduce(into: []) { $0.append(contentsOf: $1) }
             }
             // The rows of this batch are written while the next one is applied.
             try await writing?.value
@@ -58,11 +58,14 @@ extension Projector {
             progress?(cursor, head)
         }
         try await writing?.value
+        try await Self.writeBuilding([], store) { db in
+            for builder in builders { try ProjectionCatalog.createIndexes(db, builder.projection, generation: builder.generation) }
+        }
         let caughtUp = cursor
         cursor = try await store.pool.write { db in
             // Appends (on this same writer) read the catalog afresh after the swap.
             self.catalog.withLock { $0 = nil }
-            // Events appended while the batches were written, then the swap.
+            // Events appended while the tables were written, then the swap.
             let cursor = try Self.catchUp(builders, after: caughtUp, db)
             for builder in builders {
                 let old = try ProjectionCatalog.entry(db, builder.projection.name)
@@ -74,14 +77,21 @@ extension Projector {
         progress?(cursor, max(head, cursor))
     }
 
-    /// Writes rows of the tables being built. They answer no query until the swap, whose commit
-    /// is synchronous as the store is configured, so these commits skip the fsync
-    /// (`synchronous = NORMAL`; a crash before the swap leaves only tables the next rebuild drops).
-    private static func writeBuilding(_ rendered: [Workset.Rendered], _ store: EventStore) async throws {
+    /// Writes rows of the tables being built (then runs `finish`). They answer no query until
+    /// the swap, whose commit is synchronous as the store is configured, so these commits skip
+    /// the fsync (`synchronous = NORMAL`; a crash before the swap leaves only tables the next
+    /// rebuild drops).
+    private static func writeBuilding(_ rendered: [Workset.Rendered], _ store: EventStore, finish: @escaping @Sendable (Database) throws -> Void = { _ in }) async throws {
         try await store.pool.writeWithoutTransaction { db in
             let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            let written = Result { try db.inTransaction { try Workset.write(rendered, db); return .commit } }
+            let written = Result {
+                try db.inTransaction {
+                    try Workset.write(rendered, db)
+                    try finish(db)
+                    return .commit
+                }
+            }
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try written.get()
         }

@@ -42,12 +42,12 @@ public enum JSONWriter {
             bytes.append(UInt8(ascii: "]"))
         case .object(let members) where !members.isEmpty:
             bytes.append(UInt8(ascii: "{"))
-            for (index, key) in sortedKeys(members).enumerated() {
+            for (index, member) in sortedMembers(members).enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 newline(indent + 1)
-                writeString(key, into: &bytes)
+                writeString(member.key, into: &bytes)
                 bytes.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
-                writePretty(members[key]!, indent: indent + 1, into: &bytes)
+                writePretty(member.value, indent: indent + 1, into: &bytes)
             }
             newline(indent)
             bytes.append(UInt8(ascii: "}"))
@@ -67,11 +67,11 @@ public enum JSONWriter {
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
-            for (index, key) in sortedKeys(members).enumerated() {
+            for (index, member) in sortedMembers(members).enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                writeString(key, into: &bytes)
+                writeString(member.key, into: &bytes)
                 bytes.append(UInt8(ascii: ":"))
-                write(members[key]!, into: &bytes)
+                write(member.value, into: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         default:
@@ -79,8 +79,20 @@ public enum JSONWriter {
         }
     }
 
-    private static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
-        members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    private static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        members.sorted { precedes($0.key, $1.key) }
+    }
+
+    /// UTF-8 byte order, compared with `memcmp` on the strings' contiguous bytes when they have them.
+    private static func precedes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+        return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     private static func writeScalar(_ value: JSONValue, into bytes: inout [UInt8]) {
