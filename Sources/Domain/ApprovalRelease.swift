@@ -53,7 +53,7 @@ public enum ApprovalRelease {
         if completesOnRelease(action) {
             events += try ApprovalDecider.decide(
                 .recordExecuted(approvalId: approvalId, outcome: .succeeded, detail: nil),
-                granted.reduce(approval, ApprovalDecider.evolve), context)
+                ApprovalDecider.fold(granted, from: approval), context)
         }
         return events
     }

@@ -10,13 +10,22 @@ public protocol Decider {
 
     static var initialState: State { get }
     static func decide(_ command: Command, _ state: State, _ context: DecisionContext) throws -> [DomainEvent]
-    static func evolve(_ state: State, _ event: DomainEvent) -> State
+    /// Takes the state it changes (`consuming`), so a state held once is changed in place
+    /// rather than copied: keeping a long stream's state current costs one step per event.
+    static func evolve(_ state: consuming State, _ event: DomainEvent) -> State
 }
 
 extension Decider {
     /// The state after `events`, from the initial state.
     public static func fold<S: Sequence>(_ events: S) -> State where S.Element == DomainEvent {
-        events.reduce(initialState, evolve)
+        fold(events, from: initialState)
+    }
+
+    /// The state after `events`, from `state`.
+    public static func fold<S: Sequence>(_ events: S, from state: consuming State) -> State where S.Element == DomainEvent {
+        var state = state
+        for event in events { state = evolve(consume state, event) }
+        return state
     }
 }
 

@@ -30,31 +30,26 @@ struct CommandBus {
         let replayed: Bool
     }
 
-    /// Decides with the current events of `streams` (by stream) and appends the result.
-    func run(reading streams: [String], _ decide: ([String: [DomainEvent]], DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
-        try await locks.withLocks(streams.map { "\(store.identity)\n\($0)" }) { try await decideAndAppend(reading: streams, decide) }
+    /// Decides with the current state of the streams `reads` names and appends the result.
+    func run(reading reads: [StreamRead], _ decide: (StreamStates, DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
+        try await locks.withLocks(reads.map { "\(store.identity)\n\($0.stream)" }) { try await decideAndAppend(reading: reads, decide) }
     }
 
     /// Runs `command` of `decider` on the state of `stream`.
     func run<D: Decider>(_ decider: D.Type, _ command: D.Command, on stream: String) async throws -> Outcome {
-        try await run(reading: [stream]) { history, context in try D.decide(command, D.fold(history[stream] ?? []), context) }
+        try await run(reading: [.stream(stream, as: D.self)]) { states, context in try D.decide(command, states[stream, as: D.self], context) }
     }
 
-    private func decideAndAppend(reading streams: [String], _ decide: ([String: [DomainEvent]], DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
+    private func decideAndAppend(reading reads: [StreamRead], _ decide: (StreamStates, DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
         if let replay = try await replayed() { return replay }
         var attempts = 0
         while true {
             attempts += 1
-            var history: [String: [DomainEvent]] = [:]
-            var versions: [String: Int64] = [:]
-            for stream in streams {
-                (history[stream], versions[stream]) = try await cache.events(of: stream, in: store, trusted: attempts == 1)
-            }
-            let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
             let events: [DomainEvent]
+            let versions: [String: Int64]
             do {
-                events = try decide(history, context)
-            } catch where attempts == 1 && !streams.isEmpty {
+                (events, versions) = try await decideOnce(reading: reads, trusted: attempts == 1, decide)
+            } catch where attempts == 1 && !reads.isEmpty {
                 // Refused on cached state: decide once more on what the log says.
                 continue
             }
@@ -71,7 +66,7 @@ struct CommandBus {
                 }
                 return Outcome(events: events, position: result.position, replayed: result.isRetry)
             } catch EventStoreError.conflict where attempts < 5 {
-                for stream in streams { cache.forget(stream, in: store) }
+                for read in reads { cache.forget(read.stream, in: store) }
                 continue
             } catch EventStoreError.idempotencyMismatch where idempotency != nil {
                 // A concurrent twin of this request won: answer with its result.
@@ -79,6 +74,17 @@ struct CommandBus {
                 throw EventStoreError.idempotencyMismatch(eventID: "")
             }
         }
+    }
+
+    /// One decision, and the version of each stream it read. The states it decided with are
+    /// released when it returns, so the cache can bring them up to date in place.
+    private func decideOnce(
+        reading reads: [StreamRead], trusted: Bool, _ decide: (StreamStates, DecisionContext) throws -> [DomainEvent]
+    ) async throws -> (events: [DomainEvent], versions: [String: Int64]) {
+        var folds: [String: any FoldedStream] = [:]
+        for read in reads { folds[read.stream] = try await cache.fold(read, in: store, trusted: trusted) }
+        let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+        return (try decide(StreamStates(folds: folds), context), folds.mapValues(\.version))
     }
 
     /// The events grouped into consecutive per-stream parts; a stream's first part expects the

@@ -47,9 +47,10 @@ struct Effects {
         let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: id)
         let backupId = effect["backupId"]?.stringValue ?? ""
         let runtimeName = "openclaw-\(tenant.rawValue.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.map(String.init).joined())"
-        _ = try await bus.run(reading: [Streams.instance, Streams.approval(approvalId)]) { history, context in
-            let instance = InstanceDecider.fold(history[Streams.instance] ?? [])
-            let approval = ApprovalDecider.fold(history[Streams.approval(approvalId)] ?? [])
+        let approvalStream = Streams.approval(approvalId)
+        _ = try await bus.run(reading: [.stream(Streams.instance, as: InstanceDecider.self), .stream(approvalStream, as: ApprovalDecider.self)]) { states, context in
+            let instance = states[Streams.instance, as: InstanceDecider.self]
+            let approval = states[approvalStream, as: ApprovalDecider.self]
             var events: [DomainEvent] = []
             switch kind {
             case "provision":

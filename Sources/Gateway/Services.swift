@@ -36,15 +36,15 @@ public final class Services: Sendable {
 
     /// Runs a command on `store` for the request's caller: see ``CommandBus``.
     func command(
-        on store: EventStore, _ request: Request, _ context: ClawContext, actor: String? = nil, reading streams: [String],
-        _ decide: @escaping ([String: [DomainEvent]], DecisionContext) throws -> [DomainEvent]
+        on store: EventStore, _ request: Request, _ context: ClawContext, actor: String? = nil, reading reads: [StreamRead],
+        _ decide: @escaping (StreamStates, DecisionContext) throws -> [DomainEvent]
     ) async throws -> CommandBus.Outcome {
         let tenant = try context.requireTenant()
         let key = try request.idempotencyKey()
         if store.identity != .platform { sweeper.withLock { $0 }?.watch(tenant) }
         let bus = self.bus(store, tenant: tenant, actor: actor ?? tenant.rawValue, requestID: context.requestID,
                            idempotency: key.map { ("\(request.method) \(request.uri.path)", $0) })
-        return try await bus.run(reading: streams, decide)
+        return try await bus.run(reading: reads, decide)
     }
 
     /// Runs `command` of `decider` on the state of `stream`, for the request's caller.
@@ -52,8 +52,8 @@ public final class Services: Sendable {
         _ decider: D.Type, _ command: D.Command, on stream: String, in store: EventStore, _ request: Request, _ context: ClawContext,
         actor: String? = nil
     ) async throws -> CommandBus.Outcome {
-        try await self.command(on: store, request, context, actor: actor, reading: [stream]) { history, decision in
-            try D.decide(command, D.fold(history[stream] ?? []), decision)
+        try await self.command(on: store, request, context, actor: actor, reading: [.stream(stream, as: D.self)]) { states, decision in
+            try D.decide(command, states[stream, as: D.self], decision)
         }
     }
 

@@ -1,20 +1,20 @@
 import Domain
 import EventStore
-import Projections
 import Synchronization
 
-/// The decoded events of recently used streams, so that a command decodes only the events
-/// appended since it last ran (the log is append-only, so a cached prefix never changes).
+/// The decided state of recently used streams, so that a command neither reads nor folds a
+/// stream's history: it starts from the state at the version it last saw and applies only what
+/// is new (the log is append-only, so a state at a version never changes).
 ///
-/// Commands record what they append here, so a stream written only by this process is known
-/// without reading it at all; a command may trust the cache because the store's expected-version
-/// check catches any other writer (the command then drops the entry and decides again from the
-/// log). Least recently used streams are dropped beyond `capacity`.
+/// Commands record what they append here, which keeps a stream written only by this process
+/// current without reading it at all; a command may trust the cache because the store's
+/// expected-version check catches any other writer (the command then drops the entry and
+/// decides again from the log). Least recently used streams are dropped beyond `capacity`.
 final class StreamCache: Sendable {
     private struct Entry {
-        var version: Int64
-        var events: [DomainEvent]
-        var lastUse: UInt64
+        /// The stream's state by decider (one stream may be decided by more than one).
+        var folds: [ObjectIdentifier: any FoldedStream] = [:]
+        var lastUse: UInt64 = 0
     }
 
     private struct State {
@@ -29,38 +29,42 @@ final class StreamCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The events of `stream` in `store` and its version: from the cache alone when `trusted` and
-    /// cached, else reading what is new.
-    func events(of stream: String, in store: EventStore, trusted: Bool) async throws -> (events: [DomainEvent], version: Int64) {
-        let key = Self.key(stream, store)
-        let cached = state.withLock { state -> Entry? in
+    /// The state of `read` in `store`: from the cache alone when `trusted` and cached, else
+    /// reading and applying what is new.
+    func fold(_ read: StreamRead, in store: EventStore, trusted: Bool) async throws -> any FoldedStream {
+        let key = Self.key(read.stream, store)
+        let cached = state.withLock { state -> (any FoldedStream)? in
             state.tick += 1
             state.entries[key]?.lastUse = state.tick
-            return state.entries[key]
+            return state.entries[key]?.folds[read.decider]
         }
-        if trusted, let cached { return (cached.events, cached.version) }
-        var events = cached?.events ?? []
-        var version = cached?.version ?? 0
-        let recorded = try await store.readStream(stream, from: version + 1)
-        for event in recorded {
-            events.append(try DomainEvent(event))
-            version = event.streamVersion
-        }
-        keep(key, Entry(version: version, events: events, lastUse: 0))
-        return (events, version)
+        if trusted, let cached { return cached }
+        var fold = cached ?? read.initial
+        let recorded = try await store.readStream(read.stream, from: fold.version + 1)
+        if !recorded.isEmpty { fold.evolve(by: try recorded.map(DomainEvent.init)) }
+        keep(fold, of: read.decider, at: key)
+        return fold
     }
 
-    /// Notes events this process appended to `stream`, the first at stream version `from`.
+    /// The state of `stream` in `store` as `decider` folds it (see ``fold(_:in:trusted:)``).
+    func state<D: Decider>(of stream: String, as decider: D.Type, in store: EventStore, trusted: Bool) async throws -> D.State {
+        let fold = try await fold(.stream(stream, as: decider), in: store, trusted: trusted)
+        guard let folded = fold as? Folded<D> else { preconditionFailure("the cache of \(stream) holds another decider's state") }
+        return folded.state
+    }
+
+    /// Notes events this process appended to `stream`, the first at stream version `from`:
+    /// every state cached at the version before is brought up to date (in place), others dropped.
     func appended(_ new: [DomainEvent], to stream: String, in store: EventStore, from version: Int64) {
         let key = Self.key(stream, store)
         state.withLock { state in
-            guard var entry = state.entries[key], entry.version == version - 1 else {
-                state.entries[key] = nil
-                return
+            guard var entry = state.entries.removeValue(forKey: key) else { return }
+            for decider in Array(entry.folds.keys) {
+                guard var fold = entry.folds.removeValue(forKey: decider), fold.version == version - 1 else { continue }
+                fold.evolve(by: new)
+                entry.folds[decider] = fold
             }
-            entry.events += new
-            entry.version += Int64(new.count)
-            state.entries[key] = entry
+            if !entry.folds.isEmpty { state.entries[key] = entry }
         }
     }
 
@@ -69,12 +73,11 @@ final class StreamCache: Sendable {
         _ = state.withLock { $0.entries.removeValue(forKey: Self.key(stream, store)) }
     }
 
-    private func keep(_ key: String, _ entry: Entry) {
+    private func keep(_ fold: any FoldedStream, of decider: ObjectIdentifier, at key: String) {
         state.withLock { state in
             state.tick += 1
-            var entry = entry
-            entry.lastUse = state.tick
-            if (state.entries[key]?.version ?? -1) <= entry.version { state.entries[key] = entry }
+            state.entries[key, default: Entry()].lastUse = state.tick
+            if (state.entries[key]?.folds[decider]?.version ?? -1) <= fold.version { state.entries[key]?.folds[decider] = fold }
             if state.entries.count > capacity {
                 let oldest = state.entries.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(state.entries.count - capacity * 3 / 4)
                 for (key, _) in oldest { state.entries[key] = nil }

@@ -249,19 +249,30 @@ struct StreamCacheTests {
             _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":7,"reason":"a"}"#)
             let stores = gateway.services.stores
             let cache = gateway.services.streamCache
-            let a = try await stores.withTenant(.init("user_a")) { try await cache.events(of: "credits", in: $0, trusted: true) }
-            let b = try await stores.withTenant(.init("user_b")) { try await cache.events(of: "credits", in: $0, trusted: true) }
+            let a = try await stores.withTenant(.init("user_a")) { try await cache.fold(.stream("credits", as: CreditsDecider.self), in: $0, trusted: true) }
+            let b = try await stores.withTenant(.init("user_b")) { try await cache.fold(.stream("credits", as: CreditsDecider.self), in: $0, trusted: true) }
             #expect(a.version == 1)
             #expect(b.version == 0)
-            #expect(b.events.isEmpty)
+            let state = try #require(a as? Folded<CreditsDecider>).state
+            #expect(state.balance == 7)
             // A write that bypasses the cache: the next command still sees it (the append's version check catches the stale entry).
             try await stores.withTenant(.init("user_a")) { store in
-                let event = try CreditsDecider.decide(.grant(grantId: "g2", amountMicros: 5, reason: "b"), CreditsDecider.fold(a.events),
+                let event = try CreditsDecider.decide(.grant(grantId: "g2", amountMicros: 5, reason: "b"), state,
                                                       DecisionContext(actor: "admin", tenant: "user_a", now: 0))[0]
                 try await store.append([.init(type: event.type, data: event.data())], to: event.stream, expecting: .exact(1))
             }
             _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":1,"reason":"c"}"#)
             #expect(try await client.call(.get, "/api/openclaw/billing/summary").json["data"]?["balance_micros"] == 13)
+            // Commands keep the cached state current: it equals the fold of the whole stream.
+            for index in 0..<3 {
+                _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":2,"reason":"r\#(index)"}"#)
+            }
+            try await stores.withTenant(.init("user_a")) { store in
+                let cached = try await cache.fold(.stream("credits", as: CreditsDecider.self), in: store, trusted: true)
+                let logged = try await store.readStream("credits", from: 1).map(DomainEvent.init)
+                #expect(cached.version == 6)
+                #expect(try #require(cached as? Folded<CreditsDecider>).state == CreditsDecider.fold(logged))
+            }
         }
     }
 }

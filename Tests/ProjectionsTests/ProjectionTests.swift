@@ -54,7 +54,7 @@ func sampleHistory() throws -> [[DomainEvent]] {
     for index in 0..<5 {
         let message = try ThreadDecider.decide(.addMessage(threadId: "t1", messageId: "m\(index)", role: index % 2 == 0 ? .user : .assistant,
                                                            parts: [["type": "text", "text": .string("message \(index)")]]), threadState, ctx)
-        threadState = message.reduce(threadState, ThreadDecider.evolve)
+        threadState = ThreadDecider.fold(message, from: threadState)
         appends.append(message)
     }
     let hold = try ApprovalRelease.hold(.provision(instanceType: "standard"), approvalId: "ap1", target: .instance(InstanceDecider.initialState, access: access), ctx)

@@ -58,8 +58,7 @@ public enum AccessDecider: Decider {
         }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
-        var state = state
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .userRegistered(let e): state.registered = true; state.kind = e.kind; state.email = e.email
         case .accessEnabled: state.accessEnabled = true

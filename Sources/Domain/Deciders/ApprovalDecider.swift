@@ -57,8 +57,7 @@ public enum ApprovalDecider: Decider {
         }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
-        var state = state
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .approvalRequested(let e): state = State(status: .pending, action: e.action, expiresAt: e.expiresAt)
         case .approvalGranted: state.status = .granted

@@ -65,8 +65,7 @@ public enum CreditsDecider: Decider {
         }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
-        var state = state
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .creditsGranted(let e): state.balance += e.amountMicros; state.grants.insert(e.grantId)
         case .creditsCharged(let e):

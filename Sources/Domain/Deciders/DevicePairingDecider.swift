@@ -56,8 +56,7 @@ public enum DevicePairingDecider: Decider {
         }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
-        var state = state
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .devicePairingRequested(let e): state = State(status: .pending, deviceId: e.deviceId, expiresAt: e.expiresAt)
         case .deviceApproved: state.status = .approved

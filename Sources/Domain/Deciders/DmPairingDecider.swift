@@ -79,8 +79,7 @@ public enum DmPairingDecider: Decider {
         guard pending.expiresAt > context.now else { throw DomainError.conflict("pairing code \(code) expired") }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
-        var state = state
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .dmPairingRequested(let e):
             state.pending[e.code] = Pending(account: e.account, peer: e.peer, expiresAt: e.expiresAt)

@@ -53,8 +53,7 @@ public enum ExecApprovalDecider: Decider {
         }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
-        var state = state
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .execApprovalRequested(let e): state = State(requested: true, allowed: e.allowedDecisions, expiresAt: e.expiresAt)
         case .execApprovalResolved(let e): state.decision = e.decision

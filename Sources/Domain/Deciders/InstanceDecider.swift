@@ -99,8 +99,7 @@ public enum InstanceDecider: Decider {
         guard state.status != .none, state.status != .deleted else { throw DomainError.notFound("no instance is provisioned") }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
-        var state = state
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .instanceProvisionRequested: state = State(); state.status = .provisioning
         case .instanceProvisioned(let e): state.status = .ready; state.runtimeName = e.runtimeName

@@ -38,7 +38,7 @@ public enum RunDecider: Decider {
         guard state.status == .running else { throw DomainError.conflict("run \(runId) already \(state.status.rawValue)") }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .runStarted: State(status: .running)
         case .runCompleted: State(status: .completed)

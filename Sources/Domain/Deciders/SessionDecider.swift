@@ -40,7 +40,7 @@ public enum SessionDecider: Decider {
         }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         guard case .sessionObserved(let e) = event else { return state }
         return State(observed: true, updatedAt: e.updatedAt)
     }

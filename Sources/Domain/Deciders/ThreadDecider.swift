@@ -61,8 +61,7 @@ public enum ThreadDecider: Decider {
         guard state.exists else { throw DomainError.notFound("thread not found") }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
-        var state = state
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .threadCreated(let e): state.exists = true; state.title = e.title
         case .threadRenamed(let e): state.title = e.title

@@ -38,7 +38,7 @@ public enum ToolCallDecider: Decider {
         guard state.status == .invoked else { throw DomainError.conflict("tool call \(callId) already \(state.status.rawValue)") }
     }
 
-    public static func evolve(_ state: State, _ event: DomainEvent) -> State {
+    public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
         case .toolInvoked: State(status: .invoked)
         case .toolCompleted: State(status: .completed)

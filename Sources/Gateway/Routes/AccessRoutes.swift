@@ -31,11 +31,11 @@ extension API {
             let email = try AccessDecider.normalizedEmail(body.email)
             let user = Streams.access(tenant.rawValue)
             let waitlist = Streams.waitlist(email)
-            let outcome = try await services.command(on: services.stores.platform, request, context, reading: [user, waitlist]) { history, decision in
+            let outcome = try await services.command(on: services.stores.platform, request, context, reading: [.stream(user, as: AccessDecider.self), .stream(waitlist, as: AccessDecider.self)]) { states, decision in
                 let kind: PrincipalKind = tenant.rawValue.hasPrefix("agent:") ? .agent : .human
                 return try AccessDecider.decide(.register(userId: tenant.rawValue, kind: kind, email: email, name: nil),
-                                                AccessDecider.fold(history[user] ?? []), decision)
-                    + AccessDecider.decide(.joinWaitlist(email: email, source: body.source), AccessDecider.fold(history[waitlist] ?? []), decision)
+                                                states[user, as: AccessDecider.self], decision)
+                    + AccessDecider.decide(.joinWaitlist(email: email, source: body.source), states[waitlist, as: AccessDecider.self], decision)
             }
             let entry = try await services.stores.platform.pool.read { db in
                 try services.stores.platform.projector.row(db, "admin", "waitlist", key: email)

@@ -20,8 +20,8 @@ extension Services {
         guard let approvalId = given else {
             let newID = "apr_\(UUID().uuidString.lowercased())"
             let target = try await self.target(of: action, tenant: tenant, store: store)
-            let outcome = try await self.command(on: store, request, context, reading: [ApprovalRelease.stream(of: action)]) { history, decision in
-                try ApprovalRelease.hold(action, approvalId: newID, target: target(history), decision)
+            let outcome = try await self.command(on: store, request, context, reading: [target.read]) { states, decision in
+                try ApprovalRelease.hold(action, approvalId: newID, target: target.state(states), decision)
             }
             guard case .approvalRequested(let held)? = outcome.events.first else { throw APIError(.internalServerError, "approval not recorded") }
             return Self.approvalRequired(held.approvalId, held.summary, held.toolName, held.toolInput, position: outcome.position)
@@ -51,15 +51,15 @@ extension Services {
     }
 
     /// How to build the held action's target from the streams the command reads.
-    func target(of action: HeldAction, tenant: TenantID, store: EventStore) async throws -> ([String: [DomainEvent]]) -> ApprovalRelease.Target {
+    func target(of action: HeldAction, tenant: TenantID, store: EventStore) async throws -> (read: StreamRead, state: (StreamStates) -> ApprovalRelease.Target) {
         let stream = ApprovalRelease.stream(of: action)
         switch action {
         case .provision, .restart, .deleteInstance:
             let access = try await self.accessStatus(tenant.rawValue)
-            return { .instance(InstanceDecider.fold($0[stream] ?? []), access: access) }
-        case .approveDevice: return { .device(DevicePairingDecider.fold($0[stream] ?? [])) }
-        case .approveDmPairing: return { .dmPairing(DmPairingDecider.fold($0[stream] ?? [])) }
-        case .charge: return { .credits(CreditsDecider.fold($0[stream] ?? [])) }
+            return (.stream(stream, as: InstanceDecider.self), { .instance($0[stream, as: InstanceDecider.self], access: access) })
+        case .approveDevice: return (.stream(stream, as: DevicePairingDecider.self), { .device($0[stream, as: DevicePairingDecider.self]) })
+        case .approveDmPairing: return (.stream(stream, as: DmPairingDecider.self), { .dmPairing($0[stream, as: DmPairingDecider.self]) })
+        case .charge: return (.stream(stream, as: CreditsDecider.self), { .credits($0[stream, as: CreditsDecider.self]) })
         }
     }
 

@@ -50,13 +50,13 @@ extension Services {
     /// Grants (releasing the held command in the same append) or denies a held approval.
     fileprivate func respondToHeld(_ id: String, decision: String, _ request: Request, _ context: ClawContext, store: EventStore) async throws -> CommandBus.Outcome {
         let approvalStream = Streams.approval(id)
-        let held = ApprovalDecider.fold(try await streamCache.events(of: approvalStream, in: store, trusted: false).events)
+        let held = try await streamCache.state(of: approvalStream, as: ApprovalDecider.self, in: store, trusted: false)
         guard let action = held.action else { throw APIError.notFound("approval \(id) not found") }
         switch decision {
         case "approved":
             let target = try await self.target(of: action, tenant: context.requireTenant(), store: store)
-            return try await self.command(on: store, request, context, reading: [approvalStream, ApprovalRelease.stream(of: action)]) { history, decision in
-                try ApprovalRelease.grant(approvalId: id, approval: ApprovalDecider.fold(history[approvalStream] ?? []), target: target(history), decision)
+            return try await self.command(on: store, request, context, reading: [.stream(approvalStream, as: ApprovalDecider.self), target.read]) { states, decision in
+                try ApprovalRelease.grant(approvalId: id, approval: states[approvalStream, as: ApprovalDecider.self], target: target.state(states), decision)
             }
         case "rejected":
             return try await command(ApprovalDecider.self, .deny(approvalId: id), on: approvalStream, in: store, request, context)

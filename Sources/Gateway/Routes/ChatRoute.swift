@@ -97,8 +97,8 @@ extension Services {
             let amount = usage.totalTokens * self.configuration.microsPerToken
             guard amount > 0 else { return }
             let charge = HeldAction.charge(chargeId: "chg_\(runId)", amountMicros: amount, reason: .tokens, ref: "run:\(runId)")
-            _ = try await bus.run(reading: [Streams.credits]) { history, decision in
-                let credits = CreditsDecider.fold(history[Streams.credits] ?? [])
+            _ = try await bus.run(reading: [.stream(Streams.credits, as: CreditsDecider.self)]) { states, decision in
+                let credits = states[Streams.credits, as: CreditsDecider.self]
                 do {
                     return try CreditsDecider.decide(.charge(chargeId: "chg_\(runId)", amountMicros: amount, reason: .tokens, ref: "run:\(runId)", approvalId: nil),
                                                      credits, decision)

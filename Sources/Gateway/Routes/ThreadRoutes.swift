@@ -42,12 +42,12 @@ extension API {
             let body = try await request.json(ThreadPatch.self, limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 let stream = Streams.thread(id)
-                let outcome = try await services.command(on: store, request, context, reading: [stream]) { history, decision in
-                    var state = ThreadDecider.fold(history[stream] ?? [])
+                let outcome = try await services.command(on: store, request, context, reading: [.stream(stream, as: ThreadDecider.self)]) { states, decision in
+                    var state = states[stream, as: ThreadDecider.self]
                     guard state.exists else { throw APIError.notFound("thread not found") }
                     var events: [DomainEvent] = []
                     if let title = body.title { events += try ThreadDecider.decide(.rename(threadId: id, title: title), state, decision) }
-                    state = events.reduce(state, ThreadDecider.evolve)
+                    state = ThreadDecider.fold(events, from: state)
                     if let archived = body.archived {
                         events += try ThreadDecider.decide(.setArchived(threadId: id, archived: archived), state, decision)
                     }
@@ -74,8 +74,8 @@ extension API {
             let body = try await request.json(NewMessage.self, limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 let stream = Streams.thread(id)
-                let outcome = try await services.command(on: store, request, context, reading: [stream]) { history, decision in
-                    let state = ThreadDecider.fold(history[stream] ?? [])
+                let outcome = try await services.command(on: store, request, context, reading: [.stream(stream, as: ThreadDecider.self)]) { states, decision in
+                    let state = states[stream, as: ThreadDecider.self]
                     guard state.exists else { throw APIError.notFound("thread not found") }
                     return try ThreadDecider.decide(.addMessage(threadId: id, messageId: body.id, role: body.role, parts: body.parts), state, decision)
                 }
