@@ -17,7 +17,8 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         discussion: """
             Starts the server in this process on a scratch data directory, creates one thread for each \
             of --tenants tenants, then sends POST /api/threads/:id/messages from --connections \
-            concurrent keep-alive connections, to random tenants. Reports commands/s and p50/p99 \
+            concurrent keep-alive connections (each a blocking socket on its own thread, so that the \
+            load generator's CPU stays small), to random tenants. Reports commands/s and p50/p99 \
             latency, and for --watched tenants with an open /api/stream, the delay from a command's \
             response to its change arriving on the stream (p50/p99; negative when the change arrives \
             first, as it is published at commit, before the response is written). Client and server \
@@ -58,10 +59,9 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
         let client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
-        let base = "http://127.0.0.1:\(port)/api"
         let figures: HTTPFigures
         do {
-            let bench = HTTPBench(client: client, base: base, key: key)
+            let bench = HTTPBench(client: client, port: port, key: key)
             figures = try await bench.run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
         } catch {
             try? await client.shutdown()
@@ -115,13 +115,14 @@ struct HTTPFigures {
 /// The load: setup, the timed commands, and the stream watchers.
 struct HTTPBench {
     let client: HTTPClient
-    let base: String
+    let port: Int
     let key: String
+    var base: String { "http://127.0.0.1:\(port)/api" }
 
     func run(commands: Int, connections: Int, tenants: Int, watched: Int) async throws -> HTTPFigures {
         var threads: [String] = []
         for index in 0..<tenants {
-            let created = try await send("POST", "/threads", user: tenant(index), body: #"{"title":"bench"}"#)
+            let created = try await send("POST", "/threads", user: Self.tenant(index), body: #"{"title":"bench"}"#)
             guard let id = created.json["data"]?["id"]?.stringValue else { throw ValidationError("could not create a thread: \(created.json)") }
             threads.append(id)
         }
@@ -130,7 +131,7 @@ struct HTTPBench {
         let watchers = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<watched {
-                    group.addTask { try await watch(tenant(index), arrivals: arrivals) }
+                    group.addTask { try await watch(Self.tenant(index), arrivals: arrivals) }
                 }
                 try await group.waitForAll()
             }
@@ -140,31 +141,47 @@ struct HTTPBench {
         let responses = Locked<[String: ContinuousClock.Instant]>([:])
         let latencies = Locked<[Double]>([])
         let next = Locked<Int>(0)
+        let failure = Locked<String?>(nil)
         let threadIDs = threads
+        let (port, key) = (port, key)
         let clock = ContinuousClock()
         let start = clock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<connections {
-                group.addTask {
+        // One OS thread per connection, each a blocking keep-alive socket (see LoadConnection).
+        let done = DispatchGroup()
+        for _ in 0..<connections {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                do {
+                    let connection = try LoadConnection(port: port)
                     var generator = SystemRandomNumberGenerator()
+                    var mine: [Double] = []
                     while true {
                         let number = next.withLock { value in defer { value += 1 }; return value }
-                        guard number < commands else { return }
+                        guard number < commands else { break }
                         let index = Int.random(in: 0..<tenants, using: &generator)
                         let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
                         let sent = clock.now
-                        let response = try await send("POST", "/threads/\(threadIDs[index])/messages", user: tenant(index), body: body)
+                        let response = try connection.exchange("POST", "/api/threads/\(threadIDs[index])/messages", headers: [
+                            ("X-OA-Internal-Key", key), ("X-OA-User-Id", Self.tenant(index)), ("Content-Type", "application/json"),
+                        ], body: body)
                         let received = clock.now
-                        guard response.status == 201, let position = response.json["position"]?.integerValue else {
-                            throw ValidationError("command failed: \(response.status) \(response.json)")
+                        let json = (try? JSONParser.parse(Data(response.body))) ?? .null
+                        guard response.status == 201, let position = json["position"]?.integerValue else {
+                            throw ValidationError("command failed: \(response.status) \(json)")
                         }
-                        latencies.withLock { $0.append((received - sent).milliseconds) }
-                        if index < watched { responses.withLock { $0["\(tenant(index))/\(position)"] = received } }
+                        mine.append((received - sent).milliseconds)
+                        if index < watched { responses.withLock { $0["\(Self.tenant(index))/\(position)"] = received } }
                     }
+                    latencies.withLock { $0 += mine }
+                } catch {
+                    failure.withLock { $0 = $0 ?? "\(error)" }
+                    next.withLock { $0 = commands }
                 }
-            }
-            try await group.waitForAll()
+            }.start()
         }
+        await withCheckedContinuation { continuation in done.notify(queue: .global()) { continuation.resume() } }
+        if let failure = failure.withLock({ $0 }) { throw ValidationError(failure) }
         let elapsed = clock.now - start
         try await Task.sleep(for: .milliseconds(500))
         watchers.cancel()
@@ -178,7 +195,7 @@ struct HTTPBench {
             streamP50: percentile(delays, 0.5), streamP99: percentile(delays, 0.99), streamSamples: delays.count)
     }
 
-    private func tenant(_ index: Int) -> String { "user_bench_\(index)" }
+    private static func tenant(_ index: Int) -> String { "user_bench_\(index)" }
 
     private func send(_ method: String, _ path: String, user: String, body: String?) async throws -> (status: Int, json: JSONValue) {
         var request = HTTPClientRequest(url: base + path)
