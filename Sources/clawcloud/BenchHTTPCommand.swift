@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Domain
 import EventStore
 import Foundation
@@ -56,20 +55,15 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         var ports = started.stream.makeAsyncIterator()
         guard let port = await ports.next() else { throw ValidationError("the server did not start") }
 
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
-        let client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
         let figures: HTTPFigures
         do {
-            let bench = HTTPBench(client: client, port: port, key: key)
-            figures = try await bench.run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
+            figures = try await HTTPBench(port: port, key: key)
+                .run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
         } catch {
-            try? await client.shutdown()
             server.cancel()
             await stores.close()
             throw error
         }
-        try await client.shutdown()
         server.cancel()
         _ = try? await server.value
         await stores.close()
@@ -114,27 +108,29 @@ struct HTTPFigures {
 
 /// The load: setup, the timed commands, and the stream watchers.
 struct HTTPBench {
-    let client: HTTPClient
     let port: Int
     let key: String
-    var base: String { "http://127.0.0.1:\(port)/api" }
 
     func run(commands: Int, connections: Int, tenants: Int, watched: Int) async throws -> HTTPFigures {
+        let setup = try LoadConnection(port: port)
         var threads: [String] = []
         for index in 0..<tenants {
-            let created = try await send("POST", "/threads", user: Self.tenant(index), body: #"{"title":"bench"}"#)
-            guard let id = created.json["data"]?["id"]?.stringValue else { throw ValidationError("could not create a thread: \(created.json)") }
+            let created = try setup.exchange("POST", "/api/threads", headers: headers(Self.tenant(index)), body: #"{"title":"bench"}"#)
+            let json = (try? JSONParser.parse(Data(created.body))) ?? .null
+            guard let id = json["data"]?["id"]?.stringValue else { throw ValidationError("could not create a thread: \(json)") }
             threads.append(id)
         }
-        // Stream watchers: arrival time of each position, per watched tenant.
+        // Stream watchers, each on its own thread: arrival time of each position, per watched tenant.
         let arrivals = Locked<[String: ContinuousClock.Instant]>([:])
-        let watchers = Task {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<watched {
-                    group.addTask { try await watch(Self.tenant(index), arrivals: arrivals) }
+        let watchers = try (0..<watched).map { _ in try LoadConnection(port: port) }
+        for (index, watcher) in watchers.enumerated() {
+            let (user, fields) = (Self.tenant(index), headers(Self.tenant(index)))
+            Thread {
+                try? watcher.readEvents("/api/stream", headers: fields) { id in
+                    let now = ContinuousClock.now
+                    arrivals.withLock { $0["\(user)/\(id)"] = now }
                 }
-                try await group.waitForAll()
-            }
+            }.start()
         }
         try await Task.sleep(for: .milliseconds(300))
 
@@ -143,7 +139,6 @@ struct HTTPBench {
         let next = Locked<Int>(0)
         let failure = Locked<String?>(nil)
         let threadIDs = threads
-        let (port, key) = (port, key)
         let clock = ContinuousClock()
         let start = clock.now
         // One OS thread per connection, each a blocking keep-alive socket (see LoadConnection).
@@ -162,9 +157,7 @@ struct HTTPBench {
                         let index = Int.random(in: 0..<tenants, using: &generator)
                         let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
                         let sent = clock.now
-                        let response = try connection.exchange("POST", "/api/threads/\(threadIDs[index])/messages", headers: [
-                            ("X-OA-Internal-Key", key), ("X-OA-User-Id", Self.tenant(index)), ("Content-Type", "application/json"),
-                        ], body: body)
+                        let response = try connection.exchange("POST", "/api/threads/\(threadIDs[index])/messages", headers: headers(Self.tenant(index)), body: body)
                         let received = clock.now
                         let json = (try? JSONParser.parse(Data(response.body))) ?? .null
                         guard response.status == 201, let position = json["position"]?.integerValue else {
@@ -184,7 +177,7 @@ struct HTTPBench {
         if let failure = failure.withLock({ $0 }) { throw ValidationError(failure) }
         let elapsed = clock.now - start
         try await Task.sleep(for: .milliseconds(500))
-        watchers.cancel()
+        for watcher in watchers { watcher.stop() }
         let sorted = latencies.withLock { $0 }.sorted()
         let seen = arrivals.withLock { $0 }
         let delays = responses.withLock { $0 }.compactMap { key, response in seen[key].map { ($0 - response).milliseconds } }.sorted()
@@ -197,37 +190,8 @@ struct HTTPBench {
 
     private static func tenant(_ index: Int) -> String { "user_bench_\(index)" }
 
-    private func send(_ method: String, _ path: String, user: String, body: String?) async throws -> (status: Int, json: JSONValue) {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = .init(rawValue: method)
-        request.headers.add(name: "X-OA-Internal-Key", value: key)
-        request.headers.add(name: "X-OA-User-Id", value: user)
-        request.headers.add(name: "content-type", value: "application/json")
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        let json = bytes.withUnsafeReadableBytes { (try? JSONParser.parse(Data($0))) ?? .null }
-        return (Int(response.status.code), json)
-    }
-
-    /// Reads a tenant's stream, noting when each position arrives.
-    private func watch(_ user: String, arrivals: Locked<[String: ContinuousClock.Instant]>) async throws {
-        var request = HTTPClientRequest(url: base + "/stream")
-        request.headers.add(name: "X-OA-Internal-Key", value: key)
-        request.headers.add(name: "X-OA-User-Id", value: user)
-        let response = try await client.execute(request, timeout: .hours(1))
-        var pending = ""
-        for try await chunk in response.body {
-            let now = ContinuousClock.now
-            pending += String(buffer: chunk)
-            while let end = pending.range(of: "\n\n") {
-                let block = pending[..<end.lowerBound]
-                pending.removeSubrange(..<end.upperBound)
-                if let line = block.split(separator: "\n").first(where: { $0.hasPrefix("id: ") }) {
-                    arrivals.withLock { $0["\(user)/\(line.dropFirst(4))"] = now }
-                }
-            }
-        }
+    private func headers(_ user: String) -> [(String, String)] {
+        [("X-OA-Internal-Key", key), ("X-OA-User-Id", user), ("Content-Type", "application/json")]
     }
 
     private func percentile(_ sorted: [Double], _ fraction: Double) -> Double {

@@ -6,9 +6,10 @@ import Darwin
 #endif
 
 /// A minimal blocking HTTP/1.1 keep-alive connection for the benchmark's load: one socket, one
-/// request at a time, responses framed by `Content-Length`. It keeps the load generator's own
-/// CPU small (no connection pool or event loop), so that the figures describe the server.
-final class LoadConnection {
+/// request at a time, responses framed by `Content-Length` (or one chunked event stream). It
+/// keeps the load generator's own CPU small and off the server's event loops (no connection
+/// pool, no event loop: a thread blocked in `recv`), so that the figures describe the server.
+final class LoadConnection: @unchecked Sendable {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
@@ -48,6 +49,42 @@ final class LoadConnection {
         request += "\r\n" + body
         try write(Array(request.utf8))
         return try readResponse()
+    }
+
+    /// Sends a GET for a Server-Sent Events stream and reads it until the connection ends (see
+    /// ``stop()``), calling `received` with each message's `id` as it arrives.
+    func readEvents(_ path: String, headers: [(String, String)], received: (Substring) -> Void) throws {
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        try write(Array((request + "\r\n").utf8))
+        var headEnd = Self.find([13, 10, 13, 10], in: pending)
+        while headEnd == nil {
+            try receive()
+            headEnd = Self.find([13, 10, 13, 10], in: pending)
+        }
+        pending.removeFirst(headEnd! + 4)
+        // The body is chunked: `<hex size>\r\n<bytes>\r\n`; messages end with a blank line.
+        var text = ""
+        while true {
+            var lineEnd = Self.find([13, 10], in: pending)
+            while lineEnd == nil {
+                try receive()
+                lineEnd = Self.find([13, 10], in: pending)
+            }
+            guard let size = Int(String(decoding: pending[..<lineEnd!], as: UTF8.self), radix: 16), size > 0 else { return }
+            while pending.count < lineEnd! + 2 + size + 2 { try receive() }
+            text += String(decoding: pending[(lineEnd! + 2)..<(lineEnd! + 2 + size)], as: UTF8.self)
+            pending.removeFirst(lineEnd! + 2 + size + 2)
+            while let end = text.range(of: "\n\n") {
+                if let line = text[..<end.lowerBound].split(separator: "\n").first(where: { $0.hasPrefix("id: ") }) { received(line.dropFirst(4)) }
+                text.removeSubrange(..<end.upperBound)
+            }
+        }
+    }
+
+    /// Ends the connection from another thread: a read blocked on it returns.
+    func stop() {
+        shutdown(socket, Int32(SHUT_RDWR))
     }
 
     private func write(_ bytes: [UInt8]) throws {
