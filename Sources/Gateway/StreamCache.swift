@@ -48,9 +48,7 @@ final class StreamCache: Sendable {
 
     /// The state of `stream` in `store` as `decider` folds it (see ``fold(_:in:trusted:)``).
     func state<D: Decider>(of stream: String, as decider: D.Type, in store: EventStore, trusted: Bool) async throws -> D.State {
-        let fold = try await fold(.stream(stream, as: decider), in: store, trusted: trusted)
-        guard let folded = fold as? Folded<D> else { preconditionFailure("the cache of \(stream) holds another decider's state") }
-        return folded.state
+        try await fold(.stream(stream, as: decider), in: store, trusted: trusted).state(as: decider)
     }
 
     /// Notes events this process appended to `stream`, the first at stream version `from`:

@@ -19,8 +19,8 @@ struct StreamStates {
 
     /// The state of `stream`, which the command read `as` this decider.
     subscript<D: Decider>(_ stream: String, as decider: D.Type) -> D.State {
-        guard let fold = folds[stream] as? Folded<D> else { preconditionFailure("\(stream) was not read as \(D.self)") }
-        return fold.state
+        guard let fold = folds[stream] else { preconditionFailure("\(stream) was not read") }
+        return fold.state(as: decider)
     }
 }
 
@@ -30,6 +30,14 @@ protocol FoldedStream: Sendable {
     var version: Int64 { get }
     /// Applies `events`, the first at stream version `version + 1`.
     mutating func evolve(by events: [DomainEvent])
+}
+
+extension FoldedStream {
+    /// The state, which must be `decider`'s.
+    func state<D: Decider>(as decider: D.Type) -> D.State {
+        guard let folded = self as? Folded<D> else { preconditionFailure("a state of \(type(of: self)) read as \(D.self)") }
+        return folded.state
+    }
 }
 
 struct Folded<D: Decider>: FoldedStream {

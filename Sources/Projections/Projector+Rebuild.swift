@@ -53,12 +53,12 @@ extension Projector {
             }
             // The rows of this batch are written while the next one is applied.
             try await writing?.value
-            writing = Task { try await Self.writeBuilding(rendered, store) }
+            writing = Task { try await Self.writeBuilding(store) { try Workset.write(rendered, $0) } }
             cursor = last
             progress?(cursor, head)
         }
         try await writing?.value
-        try await Self.writeBuilding([], store) { db in
+        try await Self.writeBuilding(store) { db in
             for builder in builders { try ProjectionCatalog.createIndexes(db, builder.projection, generation: builder.generation) }
         }
         let caughtUp = cursor
@@ -77,18 +77,17 @@ extension Projector {
         progress?(cursor, max(head, cursor))
     }
 
-    /// Writes rows of the tables being built (then runs `finish`). They answer no query until
-    /// the swap, whose commit is synchronous as the store is configured, so these commits skip
-    /// the fsync (`synchronous = NORMAL`; a crash before the swap leaves only tables the next
+    /// Writes to the tables being built, in one transaction. They answer no query until the
+    /// swap, whose commit is synchronous as the store is configured, so these commits skip the
+    /// fsync (`synchronous = NORMAL`; a crash before the swap leaves only tables the next
     /// rebuild drops).
-    private static func writeBuilding(_ rendered: [Workset.Rendered], _ store: EventStore, finish: @escaping @Sendable (Database) throws -> Void = { _ in }) async throws {
+    private static func writeBuilding(_ store: EventStore, _ work: @escaping @Sendable (Database) throws -> Void) async throws {
         try await store.pool.writeWithoutTransaction { db in
             let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             let written = Result {
                 try db.inTransaction {
-                    try Workset.write(rendered, db)
-                    try finish(db)
+                    try work(db)
                     return .commit
                 }
             }

@@ -9,6 +9,8 @@ import Darwin
 /// request at a time, responses framed by `Content-Length` (or one chunked event stream). It
 /// keeps the load generator's own CPU small and off the server's event loops (no connection
 /// pool, no event loop: a thread blocked in `recv`), so that the figures describe the server.
+///
+/// `@unchecked Sendable`: one thread uses a connection; only ``stop()`` is called from another.
 final class LoadConnection: @unchecked Sendable {
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -17,6 +19,8 @@ final class LoadConnection: @unchecked Sendable {
     private let socket: Int32
     /// Bytes received and not yet consumed.
     private var pending: [UInt8] = []
+    /// What one `recv` reads into (reused).
+    private var chunk = [UInt8](repeating: 0, count: 16_384)
 
     init(port: Int) throws {
         #if canImport(Glibc)
@@ -120,7 +124,6 @@ final class LoadConnection: @unchecked Sendable {
     }
 
     private func receive() throws {
-        var chunk = [UInt8](repeating: 0, count: 16_384)
         let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress!, $0.count, 0) }
         guard count > 0 else { throw Failure(description: count == 0 ? "the server closed the connection" : "recv() failed: \(errno)") }
         pending.append(contentsOf: chunk[..<count])

@@ -112,6 +112,17 @@ struct ProjectionTests {
         let rebuilt = try await scratch.store.pool.read { db in try names.map { try scratch.projector.storedRows(db, $0) } }
         #expect(inline == rebuilt)
         #expect(inline.allSatisfy { !$0.isEmpty })
+        // The rebuild loads its tables before indexing them: every table ends with the indexes an inline-built one has.
+        let indexes = try await scratch.store.pool.read { db in
+            try scratch.projector.projections.flatMap { projection in
+                try projection.collections.map { collection in
+                    let table = try #require(try ProjectionCatalog.activeTable(db, projection.name, collection))
+                    return try String.fetchAll(db, sql: "SELECT name FROM pragma_index_list(?) WHERE origin = 'c' ORDER BY name", arguments: [table])
+                        .map { $0.replacingOccurrences(of: table, with: "") }
+                }
+            }
+        }
+        #expect(indexes.allSatisfy { $0 == ["_position", "_scope_sort"] })
         // The build's commits skip the fsync; the writer is left as the store configured it.
         let after = try await scratch.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         #expect(after == synchronous)

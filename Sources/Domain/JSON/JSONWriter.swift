@@ -80,19 +80,7 @@ public enum JSONWriter {
     }
 
     private static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
-        members.sorted { precedes($0.key, $1.key) }
-    }
-
-    /// UTF-8 byte order, compared with `memcmp` on the strings' contiguous bytes when they have them.
-    private static func precedes(_ a: String, _ b: String) -> Bool {
-        let fast = a.utf8.withContiguousStorageIfAvailable { x in
-            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
-                let common = min(x.count, y.count)
-                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                return order != 0 ? order < 0 : x.count < y.count
-            }
-        }
-        return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+        members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
     }
 
     private static func writeScalar(_ value: JSONValue, into bytes: inout [UInt8]) {
