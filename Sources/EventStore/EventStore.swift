@@ -36,6 +36,10 @@ public final class EventStore: Sendable {
         /// on the store's writer queue while the caller awaits — for servers, whose callers run
         /// on the few threads of Swift's cooperative pool, which must never block on an fsync.
         public var writesOnCallerThread = true
+        /// The dispatch queue the store's writer queue targets (nil: its own thread). A server
+        /// with many stores shares one concurrent queue, so that libdispatch runs a few writers
+        /// at a time instead of one thread per busy store.
+        public var writerTargetQueue: DispatchQueue?
 
         public init() {}
     }
@@ -49,6 +53,8 @@ public final class EventStore: Sendable {
     public let pool: DatabasePool
     let hub: SubscriptionHub
     let committer: GroupCommitter
+    /// Flushes appends to disk (nil when the store is not durable).
+    private let syncer: WALSyncer?
 
     /// Opens (or creates) the store of `identity` inside `directory`.
     ///
@@ -92,6 +98,7 @@ public final class EventStore: Sendable {
         grdb.maximumReaderCount = configuration.maxReaders
         grdb.busyMode = .timeout(10)
         grdb.label = identity.description
+        grdb.writeTargetQueue = configuration.writerTargetQueue
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: url.path, configuration: grdb)
@@ -119,8 +126,9 @@ public final class EventStore: Sendable {
         self.configuration = configuration
         self.pool = pool
         self.hub = SubscriptionHub(committed: head)
+        self.syncer = configuration.durable ? WALSyncer(databasePath: url.path, label: identity.description) : nil
         self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch, hook: configuration.hook,
-                                        leaderWritesInline: configuration.writesOnCallerThread)
+                                        syncer: syncer, leaderWritesInline: configuration.writesOnCallerThread)
     }
 
     // MARK: Appending
@@ -219,7 +227,9 @@ public final class EventStore: Sendable {
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
+        await syncer?.drain()
         hub.close()
         try pool.close()
+        syncer?.close()
     }
 }

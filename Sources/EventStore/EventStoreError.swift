@@ -18,6 +18,8 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidImport(line: Int, reason: String)
     /// The store has been closed.
     case closed
+    /// Flushing the write-ahead log to disk failed; the store must be reopened.
+    case syncFailed(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,7 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
         case let .corruptStore(reason): "corrupt store: \(reason)"
         case let .invalidImport(line, reason): "import line \(line): \(reason)"
         case .closed: "the store is closed"
+        case let .syncFailed(reason): "the store could not be flushed to disk (\(reason)); reopen it"
         }
     }
 }

@@ -11,8 +11,9 @@ import Synchronization
 /// queue up as *followers*; when that transaction commits, the next one takes every queued append
 /// at once, on the database's writer queue. So a lone writer pays one transaction per append and
 /// many concurrent writers pay one per batch. Inside a batch each append runs in its own
-/// savepoint, so a conflict or a bad retry fails that caller alone. Events are published to
-/// subscribers only after COMMIT has returned, and callers are resumed after that.
+/// savepoint, so a conflict or a bad retry fails that caller alone. A durable store's commits are
+/// flushed by its ``WALSyncer`` after the write lock is released; events are published to
+/// subscribers only once durable, and callers are resumed after that.
 final class GroupCommitter: Sendable {
     private struct Follower: Sendable {
         let parts: [StreamAppend]
@@ -30,6 +31,8 @@ final class GroupCommitter: Sendable {
     private let clock: @Sendable () -> Int64
     private let maxBatch: Int
     private let hook: (any AppendHook)?
+    /// Flushes commits after the write lock is released (nil: not durable, nothing to wait for).
+    private let syncer: WALSyncer?
     /// Whether a leader writes on its own thread (else every append waits on the writer queue).
     private let leaderWritesInline: Bool
     private let state = Mutex(State())
@@ -39,10 +42,11 @@ final class GroupCommitter: Sendable {
     typealias Head = (position: Int64, hash: EventDigest)
 
     init(pool: DatabasePool, hub: SubscriptionHub, clock: @escaping @Sendable () -> Int64, maxBatch: Int, hook: (any AppendHook)?,
-         leaderWritesInline: Bool = true) {
+         syncer: WALSyncer?, leaderWritesInline: Bool = true) {
         self.leaderWritesInline = leaderWritesInline
         self.pool = pool
         self.hook = hook
+        self.syncer = syncer
         self.hub = hub
         self.clock = clock
         self.maxBatch = maxBatch
@@ -56,11 +60,12 @@ final class GroupCommitter: Sendable {
             state.writing = true
             return true
         }
-        if isLeader { return try lead(parts).get() }
         return try await withCheckedThrowingContinuation { continuation in
+            let own = Follower(parts: parts, continuation: continuation)
+            if isLeader { return lead(own) }
             let startWriting: Bool? = state.withLock { state in
                 guard !state.closed else { return nil }
-                state.queue.append(Follower(parts: parts, continuation: continuation))
+                state.queue.append(own)
                 guard !state.writing else { return false }
                 state.writing = true
                 return true
@@ -79,19 +84,17 @@ final class GroupCommitter: Sendable {
     }
 
     /// The leader's transaction, on the calling thread: its own append first, then queued followers.
-    private func lead(_ parts: [StreamAppend]) -> Result<AppendResult, any Error> {
-        let own = pool.writeWithoutTransaction { db in
-            let followers = takeBatch(limit: maxBatch - 1)
-            let (outcomes, outputs) = write([parts] + followers.map(\.parts), db)
-            finish(followers, outcomes: outcomes, outputs: outputs)
-            return outcomes[0]
+    /// It also flushes on its own thread when no flush is under way (after releasing the writer).
+    private func lead(_ own: Follower) {
+        let flushes = pool.writeWithoutTransaction { db in
+            commit([own] + takeBatch(limit: maxBatch - 1), db, flushOnCaller: true)
         }
         let handOff = state.withLock { state in
             state.writing = !state.queue.isEmpty
             return state.writing
         }
         if handOff { pool.asyncWriteWithoutTransaction { db in self.drain(db) } }
-        return own
+        if flushes { syncer?.runFlushes() }
     }
 
     /// Writes queued followers, batch after batch, until none is left (on the writer queue).
@@ -99,8 +102,7 @@ final class GroupCommitter: Sendable {
         while true {
             let batch = takeBatch(limit: maxBatch)
             if batch.isEmpty { return }
-            let (outcomes, outputs) = write(batch.map(\.parts), db)
-            finish(batch, outcomes: outcomes, outputs: outputs)
+            commit(batch, db)
         }
     }
 
@@ -114,26 +116,49 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// Tells the hook and the subscribers what committed, then resumes each follower with its own
-    /// outcome (the leader's, if any, is the first outcome and is not resumed here).
-    private func finish(_ followers: [Follower], outcomes: [Result<AppendResult, any Error>], outputs: [any Sendable]) {
+    /// Writes a batch, then finishes it once it is durable (at once when nothing committed).
+    /// - Returns: true when the caller must run the flush (see ``WALSyncer/committed(onCaller:then:)``).
+    @discardableResult
+    private func commit(_ batch: [Follower], _ db: Database, flushOnCaller: Bool = false) -> Bool {
+        let (outcomes, outputs, committed) = write(batch.map(\.parts), db)
+        guard committed, let syncer else {
+            finish(batch, outcomes: outcomes, outputs: outputs)
+            return false
+        }
+        return syncer.committed(onCaller: flushOnCaller) { durability in
+            switch durability {
+            case .success: self.finish(batch, outcomes: outcomes, outputs: outputs)
+            case .failure(let error): self.finish(batch, outcomes: outcomes.map { $0.flatMap { _ in .failure(error) } }, outputs: [])
+            }
+        }
+    }
+
+    /// Tells the hook and the subscribers what committed (and is durable), then resumes each
+    /// caller with its own outcome.
+    private func finish(_ batch: [Follower], outcomes: [Result<AppendResult, any Error>], outputs: [any Sendable]) {
         if let hook, !outputs.isEmpty { hook.committed(outputs) }
         hub.publish(outcomes.flatMap { outcome in
             guard case .success(let result) = outcome, !result.isRetry else { return [RecordedEvent]() }
             return result.events
         })
-        for (follower, outcome) in zip(followers, outcomes.suffix(followers.count)) {
+        for (follower, outcome) in zip(batch, outcomes) {
             follower.continuation.resume(with: outcome)
         }
     }
 
-    /// Writes a batch in one transaction; returns each append's own outcome and the hook's outputs
-    /// of the appends that committed.
+    /// Writes a batch in one transaction; returns each append's own outcome, the hook's outputs
+    /// of the appends that committed, and whether any outcome needs a flush before it is told.
     ///
     /// A batch of one needs no savepoint: if it fails, the whole transaction rolls back.
-    private func write(_ batch: [[StreamAppend]], _ db: Database) -> ([Result<AppendResult, any Error>], [any Sendable]) {
+    private func write(_ batch: [[StreamAppend]], _ db: Database) -> ([Result<AppendResult, any Error>], [any Sendable], committed: Bool) {
         var outputs: [any Sendable] = []
         do {
+            if let syncer {
+                if let failure = syncer.failure { return (batch.map { _ in .failure(failure) }, [], false) }
+                // The syncer flushes after the commit, outside the write lock (see WALSyncer).
+                try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
+            }
+            defer { if syncer != nil { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() } }
             try db.beginTransaction(.immediate)
             var head = try cachedHead.withLock { $0 } ?? EventRows.head(db)
             let recordedAt = clock()
@@ -143,7 +168,9 @@ final class GroupCommitter: Sendable {
                     outcomes.append(.success(try insert(batch[0], at: recordedAt, after: &head, outputs: &outputs, db)))
                 } catch {
                     try db.rollback()
-                    return ([resolve(error, of: batch[0], db)], [])
+                    // A retry of an append still being flushed must wait for that flush too.
+                    let outcome = resolve(error, of: batch[0], db)
+                    return ([outcome], [], (try? outcome.get()) != nil)
                 }
             } else {
                 for parts in batch {
@@ -161,11 +188,11 @@ final class GroupCommitter: Sendable {
             }
             try db.commit()
             cachedHead.withLock { $0 = head }
-            return (outcomes, outputs)
+            return (outcomes, outputs, true)
         } catch {
             if db.isInsideTransaction { try? db.rollback() }
             cachedHead.withLock { $0 = nil }
-            return (batch.map { _ in .failure(error) }, [])
+            return (batch.map { _ in .failure(error) }, [], false)
         }
     }
 

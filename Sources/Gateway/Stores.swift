@@ -27,11 +27,15 @@ public final class Stores: Sendable {
         return Stores(directory: directory, platform: platform, registry: registry)
     }
 
+    /// Every store's writer runs on this queue (see ``EventStore/Configuration/writerTargetQueue``).
+    private static let writers = DispatchQueue(label: "clawcloud.writers", qos: .userInitiated, attributes: .concurrent)
+
     private static func openPrepared(_ identity: StoreIdentity, in directory: DataDirectory, projector: Projector, logger: Logger) async throws -> EventStore {
         var configuration = EventStore.Configuration()
         configuration.hook = projector
         // Request handlers run on the cooperative pool: appends must not block it on an fsync.
         configuration.writesOnCallerThread = false
+        configuration.writerTargetQueue = writers
         let store = try EventStore.open(identity, in: directory, configuration: configuration)
         do {
             let built = try await projector.prepare(store)

@@ -8,8 +8,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
         abstract: "Benchmark one tenant's event store against raw SQLite.",
         discussion: """
             In a scratch directory, measures: durable single-writer appends (1 event per transaction, \
-            synchronous=FULL) and the same loop written directly against the SQLite C API with the same \
-            pragmas and table; appends from 64 concurrent writers (group commit); and reading the tenant \
+            each flushed to disk before it is acknowledged) and the same loop written directly against \
+            the SQLite C API with synchronous=FULL and the same table; appends from 64 concurrent writers (group commit); and reading the tenant \
             log into envelopes next to a raw SQLite scan of the same rows. Prints ratios.
             """
     )

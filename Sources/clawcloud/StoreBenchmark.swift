@@ -32,7 +32,7 @@ struct StoreFigures {
                 + String(format: "%12.0f /s", value) + "   " + baseline
         }
         return [
-            row("single writer, 1 event/txn, FULL", singleWriterPerSecond,
+            row("single writer, 1 event/txn, durable", singleWriterPerSecond,
                 String(format: "%.2fx raw SQLite (%.0f /s)", ratio(singleWriterPerSecond, rawSingleWriterPerSecond), rawSingleWriterPerSecond)),
             row("group commit, \(writers) concurrent writers", groupCommitPerSecond,
                 String(format: "%.2fx single writer", ratio(groupCommitPerSecond, singleWriterPerSecond))),

@@ -1,0 +1,65 @@
+@testable import EventStore
+import Foundation
+import Synchronization
+import Testing
+
+@Suite("WAL syncer")
+struct WALSyncerTests {
+    @Test("every registered commit is called back once, after a flush, in commit order")
+    func callsBackInOrder() async throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        try FileManager.default.createDirectory(at: scratch.url, withIntermediateDirectories: true)
+        let database = scratch.url.appendingPathComponent("store.sqlite").path
+        try Data("frames".utf8).write(to: URL(fileURLWithPath: database + "-wal"))
+        let syncer = WALSyncer(databasePath: database, label: "test")
+        let calls = Mutex<[Int]>([])
+        let failures = Mutex(0)
+        for commit in 1...500 {
+            syncer.committed { outcome in
+                if case .failure = outcome { failures.withLock { $0 += 1 } }
+                calls.withLock { $0.append(commit) }
+            }
+        }
+        await syncer.drain()
+        syncer.close()
+        #expect(calls.withLock { $0 } == Array(1...500))
+        #expect(failures.withLock { $0 } == 0)
+        #expect(syncer.failure == nil)
+    }
+
+    @Test("a failed flush fails its commits and every later one")
+    func failureIsSticky() async throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        // No such directory: the log cannot be opened, so the flush fails.
+        let syncer = WALSyncer(databasePath: scratch.url.appendingPathComponent("missing/store.sqlite").path, label: "test")
+        let outcomes = Mutex<[Bool]>([])
+        syncer.committed { outcome in outcomes.withLock { $0.append((try? outcome.get()) != nil) } }
+        await syncer.drain()
+        #expect(syncer.failure != nil)
+        syncer.committed { outcome in outcomes.withLock { $0.append((try? outcome.get()) != nil) } }
+        await syncer.drain()
+        #expect(outcomes.withLock { $0 } == [false, false])
+    }
+
+    @Test("a durable store acknowledges concurrent appends once flushed, and publishes them in position order")
+    func durableStoreAppends() async throws {
+        try await withScratchStore { store, _ in
+            let subscription = store.subscribe(from: 0)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask { _ = try await store.append([event("e\(index)")], to: "stream-\(index % 7)") }
+                }
+                try await group.waitForAll()
+            }
+            var positions: [Int64] = []
+            for try await recorded in subscription {
+                positions.append(recorded.position)
+                if positions.count == 200 { break }
+            }
+            #expect(positions == Array(1...200))
+            #expect(store.head == 200)
+        }
+    }
+}
