@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 struct BenchHTTPCommand: AsyncParsableCommand {
@@ -51,7 +52,9 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         let started = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: GatewayApp.router(services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in started.continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let server = Task { try await app.run() }
+        // Stopped by a graceful shutdown (as SIGTERM stops `serve`), not by cancellation.
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let server = Task { try await group.run() }
         var ports = started.stream.makeAsyncIterator()
         guard let port = await ports.next() else { throw ValidationError("the server did not start") }
 
@@ -60,11 +63,12 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             figures = try await HTTPBench(port: port, key: key)
                 .run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
         } catch {
-            server.cancel()
+            await group.triggerGracefulShutdown()
+            _ = try? await server.value
             await stores.close()
             throw error
         }
-        server.cancel()
+        await group.triggerGracefulShutdown()
         _ = try? await server.value
         await stores.close()
         if json {
