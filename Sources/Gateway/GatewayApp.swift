@@ -24,6 +24,7 @@ public enum GatewayApp {
         tenant.addStreamRoute()
         tenant.addApprovalRoutes()
         tenant.addOpenClawRoutes()
+        tenant.addSecretRoutes()
         tenant.addChatRoute()
 
         let runtime = API(services: services,

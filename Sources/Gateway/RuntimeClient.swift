@@ -16,12 +16,21 @@ public struct RuntimeClient: Sendable {
     let serviceToken: String
     let timeout: TimeAmount
     let http: HTTPClient
+    /// Headers every call carries besides the contract's own (a tenant's provider keys).
+    private(set) var headers: [(String, String)] = []
 
     public init(baseURL: String, serviceToken: String, timeout: TimeAmount = .seconds(30), http: HTTPClient = .shared) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.serviceToken = serviceToken
         self.timeout = timeout
         self.http = http
+    }
+
+    /// This client, with `headers` added to every call.
+    func adding(_ headers: [(String, String)]) -> RuntimeClient {
+        var client = self
+        client.headers += headers
+        return client
     }
 
     /// A JSON call; returns the envelope's `data`.
@@ -71,6 +80,7 @@ public struct RuntimeClient: Sendable {
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "x-openagents-service-token", value: serviceToken)
         request.headers.add(name: "x-oa-instance-id", value: tenant.rawValue)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         return request
     }
 

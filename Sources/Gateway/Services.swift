@@ -13,6 +13,8 @@ public final class Services: Sendable {
     public let routes: RouteTable
     /// The OpenClaw runtime, when `CLAWCLOUD_RUNTIME_URL` and `CLAWCLOUD_SERVICE_TOKEN` are set.
     let runtime: RuntimeClient?
+    /// Seals tenant secrets, when `CLAWCLOUD_ENCRYPTION_KEY` is set.
+    let secretBox: SecretBox?
     let logger: Logger
     /// Decoded streams of recent commands.
     let streamCache = StreamCache()
@@ -31,6 +33,7 @@ public final class Services: Sendable {
         self.runtime = configuration.runtimeURL.flatMap { url in
             configuration.serviceToken.map { RuntimeClient(baseURL: url, serviceToken: $0, timeout: .seconds(Int64(configuration.runtimeTimeoutSeconds))) }
         }
+        self.secretBox = configuration.encryptionKey.map(SecretBox.init(key:))
         self.logger = logger
     }
 

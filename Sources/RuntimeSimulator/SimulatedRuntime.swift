@@ -28,6 +28,9 @@ public actor SimulatedRuntime {
     public private(set) var calls: [String] = []
     /// Idempotency keys seen, by call (a retried side effect carries the same key).
     public private(set) var idempotencyKeys: [String] = []
+    /// The provider-key headers (`x-openclaw-*-key`) of each call, in call order: what a real
+    /// runtime would hand its model provider.
+    public private(set) var providerKeys: [[String: String]] = []
     /// While set, every call hangs for this long before answering (a runtime that does not
     /// answer in time, for testing timeouts and retries).
     public private(set) var stall: Duration?
@@ -53,8 +56,9 @@ public actor SimulatedRuntime {
         tenants[tenant, default: Tenant()].pairing[channel, default: []].append(["id": id, "code": code, "createdAt": "2026-11-25T00:00:00Z"])
     }
 
-    func record(_ call: String, key: String?) {
+    func record(_ call: String, key: String?, providerKeys keys: [String: String]) {
         calls.append(call)
+        providerKeys.append(keys)
         if let key { idempotencyKeys.append(key) }
     }
 
@@ -84,7 +88,11 @@ struct RuntimeAuth: RouterMiddleware {
         guard let token = bearer ?? request.headers[.init("x-openagents-service-token")!], token == runtime.serviceToken else {
             return RuntimeEnvelope.error(.unauthorized, code: "unauthorized", message: "unauthorized")
         }
-        await runtime.record("\(request.method) \(request.uri.path)", key: request.headers[.init("Idempotency-Key")!])
+        var keys: [String: String] = [:]
+        for name in ["x-openclaw-openai-key", "x-openclaw-openrouter-key", "x-openclaw-anthropic-key"] {
+            if let value = request.headers[.init(name)!] { keys[name] = value }
+        }
+        await runtime.record("\(request.method) \(request.uri.path)", key: request.headers[.init("Idempotency-Key")!], providerKeys: keys)
         if let stall = await runtime.stall { try await Task.sleep(for: stall) }
         return try await next(request, context)
     }

@@ -30,6 +30,14 @@ struct DevCommand: AsyncParsableCommand {
         var settings = environment
         settings["CLAWCLOUD_INTERNAL_KEY"] = key
         if settings["CLAWCLOUD_ADMIN_USER_IDS"] == nil { settings["CLAWCLOUD_ADMIN_USER_IDS"] = "admin" }
+        if settings["CLAWCLOUD_ENCRYPTION_KEY"] == nil {
+            do {
+                settings["CLAWCLOUD_ENCRYPTION_KEY"] = try devEncryptionKey()
+            } catch {
+                printError("clawcloud dev: cannot keep a dev encryption key in \(options.directory.root.path): \(error)")
+                throw ExitCode(2)
+            }
+        }
         // The simulated runtime, unless a real one is configured.
         var alongside: [any Service] = []
         if settings["CLAWCLOUD_RUNTIME_URL"] == nil {
@@ -59,5 +67,19 @@ struct DevCommand: AsyncParsableCommand {
 
                 """.utf8))
         }
+    }
+
+    /// Dev only: the key that seals secrets, kept in the data directory (mode 0600) so that
+    /// secrets stored in one `dev` session still open in the next. `serve` takes it from
+    /// `CLAWCLOUD_ENCRYPTION_KEY` only: a key beside the data it protects protects nothing.
+    private func devEncryptionKey() throws -> String {
+        let file = options.directory.root.appendingPathComponent("dev-encryption-key")
+        if let text = try? String(contentsOf: file, encoding: .utf8) { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        try FileManager.default.createDirectory(at: options.directory.root, withIntermediateDirectories: true)
+        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        return key
     }
 }

@@ -57,8 +57,8 @@ public struct InstanceDeleted: EventPayload {
     public var stream: String { Streams.instance }
 }
 
-/// A secret was stored or replaced. Only its name and a fingerprint (the first 16 hex digits
-/// of its SHA-256) are recorded, never the secret.
+/// A secret was stored or replaced. Only its name and a fingerprint (16 hex digits of a keyed
+/// hash of the value) are recorded, never the secret.
 public struct SecretRotated: EventPayload {
     public static let type = "secret.rotated"
     public let name: String

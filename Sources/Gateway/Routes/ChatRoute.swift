@@ -29,7 +29,7 @@ extension API {
             let runId = "run_\(UUID.random().uuidString.lowercased())"
             let upstream = try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
-                let runtime = try services.runtimeClient()
+                let runtime = try await services.runtimeClient(for: store, tenant: tenant)
                 let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
                 let start = RunDecider.Command.start(runId: runId, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
                                                      input: String(Services.inputText(json["input"]).prefix(10_000)))

@@ -111,7 +111,7 @@ extension API {
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
-                let runtime = try services.runtimeClient()
+                let runtime = try await services.runtimeClient(for: store, tenant: tenant)
                 _ = try await services.command(on: store, request, context, reading: []) { _, decision in
                     try SessionDecider.decide(.sendMessage(key: key, message: body.message, runId: nil), SessionDecider.initialState, decision)
                 }
@@ -131,7 +131,7 @@ extension API {
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
-                let runtime = try services.runtimeClient()
+                let runtime = try await services.runtimeClient(for: store, tenant: tenant)
                 let callId = "call_\(UUID.random().uuidString.lowercased())"
                 let args = body.args ?? [:]
                 let digest = SHA256.hash(data: JSONWriter.data(args)).map { String(format: "%02x", $0) }.joined()

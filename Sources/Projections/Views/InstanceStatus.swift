@@ -1,14 +1,15 @@
 import Domain
 
 /// The instance: status (none/provisioning/ready/error/deleted), runtime name, gateway status,
-/// version, instance type, last backup and last ready time; and every backup.
+/// version, instance type, last backup and last ready time; every backup; and the tenant's
+/// secrets by name (fingerprint and when it was set — never a value).
 ///
 /// Version 2: the last error clears once the gateway is seen running again, restarts, or the
-/// instance is deleted (version 1 kept showing it).
+/// instance is deleted (version 1 kept showing it). Version 3: the `secrets` collection.
 public struct InstanceStatus: Projection {
     public let name = "instance"
-    public let version = 2
-    public let collections = ["instance", "backups"]
+    public let version = 3
+    public let collections = ["instance", "backups", "secrets"]
     public init() {}
 
     public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
@@ -54,6 +55,8 @@ public struct InstanceStatus: Projection {
             try instance(rows, at) { $0["lastBackupAt"] = .integer(e.at); $0["lastBackupId"] = .string(e.backupId) }
         case .backupFailed(let e):
             try rows.updateExisting("backups", e.backupId, scope: "failed") { $0["status"] = "failed"; $0["reason"] = .string(e.reason) }
+        case .secretRotated(let e):
+            rows.put("secrets", e.name, ["name": .string(e.name), "fingerprint": .string(e.fingerprint), "rotatedAt": .integer(at)], sort: at)
         default: break
         }
     }

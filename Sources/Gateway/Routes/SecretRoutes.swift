@@ -1,0 +1,82 @@
+import Domain
+import EventStore
+import Foundation
+import Hummingbird
+import Projections
+
+/// `/api/openclaw/instance/secrets`: a tenant's own model-provider keys, sealed at rest (see
+/// ``SecretBox`` and ``SecretTable``). Values go in and are never given back: the list shows
+/// names, fingerprints and when each was last set, and the runtime receives the values in its
+/// provider-key headers on the tenant's model calls.
+extension API {
+    func addSecretRoutes() {
+        let services = services
+        route(.get, "openclaw/instance/secrets", "The tenant's stored secrets {secrets: [{name, fingerprint, rotatedAt}]}; never their values.") { _, context in
+            try await services.stores.withTenant(context.requireTenant()) { store in
+                let rows = try await store.pool.read { db in try store.projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 100)) }
+                return Envelope.ok(["secrets": .array(rows.map(JSONValue.object))])
+            }
+        }
+
+        route(.put, "openclaw/instance/secrets/:name",
+              "Store or replace a provider key {value} (openai_api_key, openrouter_api_key, anthropic_api_key): {name, fingerprint}.",
+              write: true) { request, context in
+            let name = try context.pathParameter("name")
+            guard ProviderSecret(rawValue: name) != nil else {
+                throw APIError.badRequest("unknown secret \(name); one of \(ProviderSecret.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let body = try await request.json(SecretValue.self, limit: services.configuration.bodyLimit)
+            guard !body.value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, body.value.utf8.count <= 4_096,
+                  !body.value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw APIError.badRequest("value must be 1-4096 bytes of text without control characters")
+            }
+            let box = try services.requireSecretBox()
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                let fingerprint = box.fingerprint(body.value)
+                let sealed = try box.seal(body.value, tenant: tenant.rawValue, name: name)
+                // The sealed value first: the event that names it is appended only once it is stored.
+                try await store.pool.write { db in try SecretTable.put(db, name: name, fingerprint: fingerprint, sealed) }
+                let outcome = try await services.command(InstanceDecider.self, .rotateSecret(name: name, fingerprint: fingerprint), on: Streams.instance,
+                                                         in: store, request, context)
+                return Envelope.ok(["name": .string(name), "fingerprint": .string(fingerprint)], position: outcome.position)
+            }
+        }
+    }
+}
+
+extension Services {
+    func requireSecretBox() throws -> SecretBox {
+        guard let secretBox else {
+            throw APIError(.serviceUnavailable, "CLAWCLOUD_ENCRYPTION_KEY is not configured: secrets cannot be stored", code: "not_configured")
+        }
+        return secretBox
+    }
+
+    /// The runtime client for a tenant's model calls: with the provider keys it stored, each in
+    /// its header. A key that is recorded but cannot be opened (no or another encryption key, or
+    /// a store restored without its sealed values) fails the call rather than silently leaving
+    /// the key out.
+    func runtimeClient(for store: EventStore, tenant: TenantID) async throws -> RuntimeClient {
+        let runtime = try runtimeClient()
+        let current = try await store.pool.read { db in
+            try store.projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 100)).compactMap { row -> (ProviderSecret, String, SecretBox.Sealed?)? in
+                guard let name = row["name"]?.stringValue, let secret = ProviderSecret(rawValue: name),
+                      let fingerprint = row["fingerprint"]?.stringValue else { return nil }
+                return (secret, fingerprint, try SecretTable.sealed(db, name: name, fingerprint: fingerprint))
+            }
+        }
+        guard !current.isEmpty else { return runtime }
+        let box = try requireSecretBox()
+        return runtime.adding(try current.map { secret, _, sealed in
+            guard let sealed, let value = box.open(sealed, tenant: tenant.rawValue, name: secret.rawValue) else {
+                throw APIError(.conflict, "the stored \(secret.rawValue) cannot be opened with the configured CLAWCLOUD_ENCRYPTION_KEY; store it again")
+            }
+            return (secret.header, value)
+        })
+    }
+}
+
+private struct SecretValue: Decodable {
+    var value: String
+}

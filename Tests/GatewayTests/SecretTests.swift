@@ -1,0 +1,107 @@
+import Domain
+import EventStore
+import Foundation
+@testable import Gateway
+import HummingbirdTesting
+import NIOCore
+import RuntimeSimulator
+import Testing
+
+@Suite("Tenant secrets")
+struct SecretTests {
+    static let key = Data((0..<32).map { UInt8($0 * 7 % 256) })
+    static let value = "sk-test-PROVIDER-KEY-5f4dcc3b5aa765d61d8327deb882cf99"
+
+    @Test("a provider key is sealed at rest, listed without its value, and never logged or recorded")
+    func sealedAndListed() async throws {
+        let gateway = try await TestGateway { $0.encryptionKey = Self.key }
+        let directory = gateway.directory
+        let logs = gateway.logs
+        try await gateway.run { client in
+            let stored = try await client.call(.put, "/api/openclaw/instance/secrets/openai_api_key", body: #"{"value":"\#(Self.value)"}"#)
+            #expect(stored.status == 200, "\(stored.json)")
+            let fingerprint = try #require(stored.json["data"]?["fingerprint"]?.stringValue)
+            #expect(fingerprint.count == 16 && fingerprint.allSatisfy(\.isHexDigit))
+            #expect(stored.json["position"]?.integerValue == 1)
+
+            let listed = try await client.call(.get, "/api/openclaw/instance/secrets")
+            #expect(listed.json["data"]?["secrets"]?[index: 0]?["name"] == "openai_api_key")
+            #expect(listed.json["data"]?["secrets"]?[index: 0]?["fingerprint"] == .string(fingerprint))
+            #expect(try await client.call(.get, "/api/openclaw/instance/secrets", as: "user_b").json["data"]?["secrets"]?.arrayCount == 0)
+
+            // Bad input writes nothing.
+            #expect(try await client.call(.put, "/api/openclaw/instance/secrets/aws_root_key", body: #"{"value":"x"}"#).status == 400)
+            #expect(try await client.call(.put, "/api/openclaw/instance/secrets/openai_api_key", body: #"{"value":"  "}"#).status == 400)
+            #expect(try await client.call(.put, "/api/openclaw/instance/secrets/openai_api_key", body: #"{"secret":"x"}"#).status == 400)
+            // The same value twice: the same fingerprint.
+            let again = try await client.call(.put, "/api/openclaw/instance/secrets/openai_api_key", body: #"{"value":"\#(Self.value)"}"#)
+            #expect(again.json["data"]?["fingerprint"] == .string(fingerprint))
+            #expect(again.json["position"]?.integerValue == 2)
+
+            let exported = try await gateway.services.stores.withTenant(TenantID("user_a")) { store in
+                var exported = Data()
+                try await store.exportJSONL { exported.append($0) }
+                return String(decoding: exported, as: UTF8.self)
+            }
+            #expect(exported.contains("secret.rotated") && exported.contains(fingerprint))
+            #expect(!exported.contains(Self.value))
+
+            // Not in any file of the data directory: store files and their write-ahead logs.
+            let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+            #expect(files.contains { $0.lastPathComponent.hasSuffix(".sqlite-wal") })
+            for file in files {
+                guard let bytes = try? Data(contentsOf: file) else { continue }
+                #expect(bytes.range(of: Data(Self.value.utf8)) == nil, "\(file.lastPathComponent) holds the secret in plain text")
+            }
+        }
+        for line in logs.all { #expect(!line.contains(Self.value)) }
+    }
+
+    @Test("without CLAWCLOUD_ENCRYPTION_KEY a secret is refused with 503 and nothing is written")
+    func notConfigured() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            let refused = try await client.call(.put, "/api/openclaw/instance/secrets/openai_api_key", body: #"{"value":"\#(Self.value)"}"#)
+            #expect(refused.status == 503)
+            #expect(refused.json["code"] == "not_configured")
+            #expect(try await client.call(.get, "/api/openclaw/instance/secrets").json["data"]?["secrets"]?.arrayCount == 0)
+        }
+    }
+
+    @Test("sealed values open only for their tenant and name, under their key")
+    func binding() throws {
+        let box = SecretBox(key: Self.key)
+        let sealed = try box.seal(Self.value, tenant: "user_a", name: "openai_api_key")
+        #expect(box.open(sealed, tenant: "user_a", name: "openai_api_key") == Self.value)
+        #expect(box.open(sealed, tenant: "user_b", name: "openai_api_key") == nil)
+        #expect(box.open(sealed, tenant: "user_a", name: "anthropic_api_key") == nil)
+        #expect(SecretBox(key: Data(repeating: 1, count: 32)).open(sealed, tenant: "user_a", name: "openai_api_key") == nil)
+        #expect(try box.seal(Self.value, tenant: "user_a", name: "openai_api_key") != sealed, "a fresh nonce each time")
+        #expect(box.fingerprint(Self.value) == box.fingerprint(Self.value))
+        #expect(box.fingerprint(Self.value) != SecretBox(key: Data(repeating: 1, count: 32)).fingerprint(Self.value))
+    }
+
+    @Test("a tenant's provider key reaches the runtime on its model calls, and only its own")
+    func forwarded() async throws {
+        try await withRuntime(configure: { $0.encryptionKey = Self.key }) { runtime, _, client in
+            for user in ["user_a", "user_b"] {
+                _ = try await client.call(.post, "/api/admin/users/\(user)/access", as: "admin", body: #"{"enabled":true}"#)
+                #expect(try await client.approved(.post, "/api/openclaw/instance", as: user).status == 200)
+            }
+            let stored = try await client.call(.put, "/api/openclaw/instance/secrets/anthropic_api_key", body: #"{"value":"\#(Self.value)"}"#)
+            #expect(stored.status == 200)
+            for user in ["user_a", "user_b"] {
+                let invoked = try await client.call(.post, "/api/openclaw/tools/invoke", as: user, body: #"{"tool":"sessions_list"}"#)
+                #expect(invoked.status == 200, "\(invoked.json)")
+            }
+            let keys = await runtime.providerKeys
+            let calls = await runtime.calls
+            let invocations = calls.indices.filter { calls[$0] == "POST /v1/tools/invoke" }
+            #expect(invocations.count == 2)
+            #expect(keys[invocations[0]] == ["x-openclaw-anthropic-key": Self.value])
+            #expect(keys[invocations[1]] == [:])
+            // Lifecycle calls carry no provider key.
+            #expect(calls.indices.filter { calls[$0] != "POST /v1/tools/invoke" }.allSatisfy { keys[$0].isEmpty })
+        }
+    }
+}
