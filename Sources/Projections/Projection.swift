@@ -53,6 +53,3 @@ public struct ProjectionChange: Sendable, Equatable, Codable {
     /// The position of the event that made the change.
     public let position: Int64
 }
-
-/// A row: a JSON object.
-public typealias Row = [String: JSONValue]

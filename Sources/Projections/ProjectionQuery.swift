@@ -57,7 +57,7 @@ extension Projector {
         guard case .object(let members) = try JSONParser.parse(Data(body.utf8)) else {
             throw DatabaseError(message: "a projection row is not a JSON object")
         }
-        return members
+        return Row(members)
     }
 }
 
@@ -77,7 +77,7 @@ extension Projector {
                 for row in rows {
                     changes.append(ProjectionChange(
                         projection: projection.name, collection: collection, key: row["key"], op: .upsert,
-                        row: .object(try Self.object(row["body"])), position: row["position"]))
+                        row: try Self.object(row["body"]).json, position: row["position"]))
                 }
             }
         }

@@ -141,7 +141,7 @@ public final class Workset {
             guard case .object(let members) = try JSONParser.parse(Data(body.utf8)) else {
                 throw DatabaseError(message: "row \(key) of \(table.name) is not a JSON object")
             }
-            slot.row = members
+            slot.row = Row(members)
             slot.stored = true
             slot.scope = stored["scope"]
             slot.sort = stored["sort"]
@@ -183,7 +183,7 @@ public final class Workset {
             if let row = slot.row {
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(256)
-                JSONWriter.write(.object(row), into: &bytes)
+                row.write(into: &bytes)
                 body = bytes
             }
             rendered.append(Rendered(projection: table.projection, collection: table.collection, table: table.name, key: key, scope: slot.scope, sort: slot.sort, position: slot.position, body: body,
@@ -228,7 +228,7 @@ public final class Workset {
                 guard let slot = table.slots[key] else { continue }
                 changes.append(ProjectionChange(
                     projection: table.projection, collection: table.collection, key: key,
-                    op: slot.row == nil ? .delete : .upsert, row: slot.row.map(JSONValue.object), position: slot.position))
+                    op: slot.row == nil ? .delete : .upsert, row: slot.row?.json, position: slot.position))
             }
         }
         try Self.write(render(), db, tombstones: collectChanges)

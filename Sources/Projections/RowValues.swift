@@ -5,13 +5,6 @@ func json(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null 
 func json(_ value: Int64?) -> JSONValue { value.map(JSONValue.integer) ?? .null }
 func json(_ value: [String]) -> JSONValue { .array(value.map(JSONValue.string)) }
 
-extension Dictionary where Key == String, Value == JSONValue {
-    /// The integer member `key` (0 when missing).
-    func int(_ key: String) -> Int64 { self[key]?.integerValue ?? 0 }
-    /// The string member `key`.
-    func string(_ key: String) -> String? { self[key]?.stringValue }
-}
-
 /// Keys that sort in number order as text (rows are dumped and paged by key).
 func paddedKey(_ number: Int64) -> String {
     let digits = String(number)

@@ -66,21 +66,39 @@ public enum JSONWriter {
             }
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
-            bytes.append(UInt8(ascii: "{"))
-            for (index, member) in sortedMembers(members).enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &bytes)
-                bytes.append(UInt8(ascii: ":"))
-                write(member.value, into: &bytes)
-            }
-            bytes.append(UInt8(ascii: "}"))
+            writeObject(sortedMembers(members), into: &bytes)
         default:
             writeScalar(value, into: &bytes)
         }
     }
 
+    /// Writes an object whose members are already in key order (UTF-8 bytes), as
+    /// ``write(_:into:)`` would write it from a dictionary.
+    public static func writeObject(_ members: [(key: String, value: JSONValue)], into bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "{"))
+        for (index, member) in members.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            writeString(member.key, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            write(member.value, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// Whether `key` sorts before `other` in written objects (by UTF-8 bytes).
+    public static func keyPrecedes(_ key: String, _ other: String) -> Bool {
+        var (key, other) = (key, other)
+        return key.withUTF8 { a in
+            other.withUTF8 { b in
+                let common = min(a.count, b.count)
+                let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+                return order != 0 ? order < 0 : a.count < b.count
+            }
+        }
+    }
+
     private static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
-        members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        members.sorted { keyPrecedes($0.key, $1.key) }
     }
 
     private static func writeScalar(_ value: JSONValue, into bytes: inout [UInt8]) {

@@ -13,14 +13,14 @@ extension API {
                 let rows = try await store.pool.read { db in
                     try store.projector.rows(db, "approvals", "approvals", RowQuery(scope: status, limit: 500))
                 }
-                return Envelope.ok(.array(rows.map(JSONValue.object)))
+                return Envelope.ok(.array(rows.map(\.json)))
             }
         }
 
         route(.get, "approvals/:id", "One approval (a held command's id, or an exec approval's id).") { _, context in
             let id = try context.pathParameter("id")
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                Envelope.ok(.object(try await services.approval(id, store)))
+                Envelope.ok(try await services.approval(id, store).json)
             }
         }
 
@@ -35,12 +35,12 @@ extension API {
                 if row["kind"] == "exec" {
                     let outcome = try await services.command(ExecApprovalDecider.self, .resolve(id: id, decision: body.decision),
                                                              on: Streams.execApproval(id), in: store, request, context)
-                    return Envelope.ok(.object(try await services.approval(id, store)), position: outcome.position)
+                    return Envelope.ok(try await services.approval(id, store).json, position: outcome.position)
                 }
                 let outcome = try await services.respondToHeld(id, decision: body.decision, request, context, store: store)
                 var result: JSONValue = .null
                 if body.decision == "approved" { result = try await services.runEffect(id, tenant: tenant, store: store) }
-                return Envelope.ok(["approval": .object(try await services.approval(id, store)), "result": result], position: outcome.position)
+                return Envelope.ok(["approval": try await services.approval(id, store).json, "result": result], position: outcome.position)
             }
         }
     }

@@ -14,7 +14,7 @@ extension API {
         route(.get, "openclaw/instance/secrets", "The tenant's stored secrets {secrets: [{name, fingerprint, rotatedAt}]}; never their values.") { _, context in
             try await services.stores.withTenant(context.requireTenant()) { store in
                 let rows = try await store.pool.read { db in try store.projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 100)) }
-                return Envelope.ok(["secrets": .array(rows.map(JSONValue.object))])
+                return Envelope.ok(["secrets": .array(rows.map(\.json))])
             }
         }
 

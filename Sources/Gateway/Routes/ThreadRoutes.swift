@@ -16,7 +16,7 @@ extension API {
                     try store.projector.rows(db, "threads_index", "threads", RowQuery(scope: archived ? "archived" : "active", limit: limit))
                 }
             }
-            return Envelope.ok(.array(rows.map(JSONValue.object)))
+            return Envelope.ok(.array(rows.map(\.json)))
         }
 
         route(.post, "threads", "Create a thread {title?, kind?: chat|project|openclaw}.", write: true) { request, context in
@@ -65,7 +65,7 @@ extension API {
                     return try store.projector.rows(db, "thread_messages", "messages", RowQuery(scope: id, order: .ascending, limit: 1_000))
                 }
                 guard let rows else { throw APIError.notFound("thread not found") }
-                return Envelope.ok(.array(rows.map(JSONValue.object)))
+                return Envelope.ok(.array(rows.map(\.json)))
             }
         }
 
@@ -90,7 +90,7 @@ extension Services {
     fileprivate func thread(_ id: String, in store: EventStore) async throws -> JSONValue {
         let row = try await store.pool.read { db in try store.projector.row(db, "threads_index", "threads", key: id) }
         guard let row else { throw APIError.notFound("thread not found") }
-        return .object(row)
+        return row.json
     }
 }
 

@@ -13,7 +13,7 @@ extension API {
                     (try store.projector.rows(db, "hatchery", "nodes", RowQuery(order: .ascending, limit: 1_000)),
                      try store.projector.rows(db, "hatchery", "edges", RowQuery(order: .ascending, limit: 1_000)))
                 }
-                return Envelope.ok(["nodes": .array(nodes.map(JSONValue.object)), "edges": .array(edges.map(JSONValue.object))])
+                return Envelope.ok(["nodes": .array(nodes.map(\.json)), "edges": .array(edges.map(\.json))])
             }
         }
 
@@ -25,7 +25,7 @@ extension API {
                 let rows = try await store.pool.read { db in
                     try store.projector.rows(db, "audit", "entries", RowQuery(scope: kind, limit: limit, after: before.map(Int64.init)))
                 }
-                return Envelope.ok(.array(rows.map(JSONValue.object)))
+                return Envelope.ok(.array(rows.map(\.json)))
             }
         }
 

@@ -16,9 +16,9 @@ public struct BillingSummary: Projection {
         case .creditsCharged(let e):
             try summary(rows, context) { row in
                 row["spentMicros"] = .integer(row.int("spentMicros") + e.amountMicros)
-                var byReason: Row = [:]
+                var byReason: [String: JSONValue] = [:]
                 if case .object(let members)? = row["spentByReason"] { byReason = members }
-                let spent: Int64 = byReason.int(e.reason.rawValue)
+                let spent = byReason[e.reason.rawValue]?.integerValue ?? 0
                 byReason[e.reason.rawValue] = JSONValue.integer(spent + e.amountMicros)
                 row["spentByReason"] = .object(byReason)
             }

@@ -185,13 +185,13 @@ public struct HatcheryGraph: Projection {
             "id": .string(id), "label": .string(label), "kind": .string(kind), "subtitle": .string(subtitle),
             "status": .string(status), "badge": badge, "updatedAt": .integer(at),
         ]
-        row.merge(extra) { _, new in new }
+        for (key, value) in extra.members { row[key] = value }
         rows.put("nodes", id, row, scope: kind, sort: at)
     }
 
     private func edge(_ from: String, _ kind: String, _ to: String, _ at: Millis, _ rows: ProjectionRows, extra: Row = [:]) {
         var row: Row = ["from": .string(from), "to": .string(to), "kind": .string(kind), "updatedAt": .integer(at)]
-        row.merge(extra) { _, new in new }
+        for (key, value) in extra.members { row[key] = value }
         rows.put("edges", "\(from)|\(kind)|\(to)", row, scope: kind, sort: at)
     }
 
