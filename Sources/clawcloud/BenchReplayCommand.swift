@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import GRDB
 import Projections
 
 struct BenchReplayCommand: AsyncParsableCommand {
@@ -10,9 +11,11 @@ struct BenchReplayCommand: AsyncParsableCommand {
         discussion: """
             Imports the history (default: the long fixture) into a scratch store, then times a full \
             rebuild of every tenant projection from the log (read, decode, upcast, apply, write the \
-            rows, swap) next to a plain read of the same events through the store API. Prints the \
-            events/s of each and their ratio; --json prints one object (events_per_s, \
-            plain_read_per_s, events, ratio). Build with `swift build -c release` first.
+            rows, swap) next to a plain read of the same events through the store API, and next to \
+            SQLite alone writing the rows the rebuild wrote (C API, one transaction, then the \
+            indexes): the most a rebuild could reach with these views. Prints the events/s of each \
+            and the ratios; --json prints one object (events_per_s, plain_read_per_s, events, ratio, \
+            rows, raw_row_write_events_per_s). Build with `swift build -c release` first.
             """
     )
 
@@ -49,15 +52,26 @@ struct BenchReplayCommand: AsyncParsableCommand {
             plainRead = run == 0 ? read : min(plainRead, read)
             replay = run == 0 ? rebuild : min(replay, rebuild)
         }
+        let tables = try await store.pool.read { db in try Self.storedRows(db, projector) }
+        let rows = tables.reduce(0) { $0 + $1.rows.count }
+        var rawWrite = Duration.zero
+        for run in 0..<max(1, runs) {
+            let file = scratch.appendingPathComponent("raw-rows-\(run).sqlite").path
+            let raw = try RawSQLiteBaseline(path: file, synchronous: "NORMAL")
+            let took = try await elapsed { try raw.load(tables) }
+            raw.close()
+            rawWrite = run == 0 ? took : min(rawWrite, took)
+        }
         try await store.close()
 
+        let rawRate = rate(events, rawWrite)
         let replayRate = rate(events, replay)
         let readRate = rate(events, plainRead)
         let ratio = readRate > 0 ? (replayRate / readRate * 100).rounded() / 100 : 0
         if json {
             let object: [String: Any] = [
                 "events": events, "events_per_s": replayRate.rounded(), "plain_read_per_s": readRate.rounded(), "ratio": ratio,
-                "projections": projector.projections.count,
+                "projections": projector.projections.count, "rows": rows, "raw_row_write_events_per_s": rawRate.rounded(),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -65,6 +79,22 @@ struct BenchReplayCommand: AsyncParsableCommand {
             print("\(events) events of \(history.name), \(projector.projections.count) projections, best of \(max(1, runs)) runs")
             print(String(format: "replay through every projection %12.0f events/s   %.2fx plain read", replayRate, ratio))
             print(String(format: "plain read of the same events   %12.0f events/s", readRate))
+            print(String(format: "SQLite alone writing its rows   %12.0f events/s   (%d rows and their indexes; replay is %.2fx of it)",
+                         rawRate, rows, rawRate > 0 ? replayRate / rawRate : 0))
+        }
+    }
+
+    /// Every row of every projection as stored, table by table in key order.
+    private static func storedRows(_ db: Database, _ projector: Projector) throws -> [RawSQLiteBaseline.TableRows] {
+        try projector.projections.flatMap { projection in
+            try projection.collections.compactMap { collection -> RawSQLiteBaseline.TableRows? in
+                guard let table = try ProjectionCatalog.activeTable(db, projection.name, collection) else { return nil }
+                let rows = try GRDB.Row.fetchAll(db, sql: "SELECT key, scope, sort, position, body FROM \"\(table)\" ORDER BY key").map { row in
+                    (key: row["key"] as String, scope: row["scope"] as String, sort: row["sort"] as Int64, position: row["position"] as Int64,
+                     body: row["body"] as String)
+                }
+                return RawSQLiteBaseline.TableRows(name: table, rows: rows)
+            }
         }
     }
 

@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import GRDBSQLite
 
-/// The baseline for `bench store`: the same work written directly against the SQLite C API, on a
-/// store file with the same schema and the same pragmas (WAL, synchronous=FULL).
+/// The baselines of the benchmarks: the same work written directly against the SQLite C API —
+/// for `bench store`, on a store file with the same schema and pragmas (WAL, synchronous=FULL);
+/// for `bench replay`, the rows a rebuild writes, into tables of the same shape.
 final class RawSQLiteBaseline {
     private var db: OpaquePointer?
 
@@ -11,10 +12,49 @@ final class RawSQLiteBaseline {
     private var previous = Data(repeating: 0, count: 32)
     private var versions = [Int64](repeating: 0, count: 16)
 
-    init(path: String) throws {
+    init(path: String, synchronous: String = "FULL") throws {
         guard sqlite3_open(path, &db) == SQLITE_OK else { throw BenchmarkError("cannot open \(path)") }
         try execute("PRAGMA journal_mode = WAL")
-        try execute("PRAGMA synchronous = FULL")
+        try execute("PRAGMA synchronous = \(synchronous)")
+    }
+
+    /// A projection table's rows, as stored.
+    struct TableRows {
+        let name: String
+        var rows: [(key: String, scope: String, sort: Int64, position: Int64, body: String)]
+    }
+
+    /// Creates each table as a rebuild does (clustered by key, no secondary index), loads its rows
+    /// in key order in one transaction, then builds the `(scope, sort)` and `(position)` indexes:
+    /// the least SQLite can do to store what a rebuild stores.
+    func load(_ tables: [TableRows]) throws {
+        for table in tables {
+            try execute("""
+                CREATE TABLE "\(table.name)" (key TEXT PRIMARY KEY NOT NULL, scope TEXT NOT NULL, sort INTEGER NOT NULL,
+                    position INTEGER NOT NULL, body TEXT NOT NULL) STRICT, WITHOUT ROWID
+                """)
+        }
+        try execute("BEGIN IMMEDIATE")
+        for table in tables {
+            let insert = try prepare("INSERT INTO \"\(table.name)\" (key, scope, sort, position, body) VALUES (?, ?, ?, ?, ?)")
+            defer { sqlite3_finalize(insert) }
+            for row in table.rows {
+                bind(text: row.key, to: insert, at: 1)
+                bind(text: row.scope, to: insert, at: 2)
+                sqlite3_bind_int64(insert, 3, row.sort)
+                sqlite3_bind_int64(insert, 4, row.position)
+                bind(text: row.body, to: insert, at: 5)
+                guard sqlite3_step(insert) == SQLITE_DONE else { throw BenchmarkError(message) }
+                sqlite3_reset(insert)
+            }
+        }
+        try execute("COMMIT")
+        try execute("BEGIN IMMEDIATE")
+        for table in tables {
+            try execute("CREATE INDEX \"\(table.name)_scope_sort\" ON \"\(table.name)\" (scope, sort)")
+            try execute("CREATE INDEX \"\(table.name)_position\" ON \"\(table.name)\" (position)")
+        }
+        try execute("COMMIT")
     }
 
     func close() {
