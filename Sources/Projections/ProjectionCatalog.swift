@@ -94,6 +94,20 @@ public enum ProjectionCatalog {
         }
     }
 
+    /// Drops every table of `projection` but those of generation `kept`: a generation a rebuild
+    /// retired, or one a crash left half built.
+    static func dropTables(_ db: Database, _ projection: any Projection, except kept: Int) throws {
+        let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'proj\\_%' ESCAPE '\\'")
+        for collection in projection.collections {
+            let prefix = "proj_\(projection.name)_\(collection)_g"
+            for name in names where name.hasPrefix(prefix) {
+                let generation = name.dropFirst(prefix.count)
+                guard !generation.isEmpty, generation.allSatisfy(\.isASCII), generation.allSatisfy(\.isNumber), Int(generation) != kept else { continue }
+                try db.execute(sql: "DROP TABLE \"\(name)\"")
+            }
+        }
+    }
+
     static func dropTables(_ db: Database, _ projection: any Projection, generation: Int) throws {
         for collection in projection.collections {
             try db.execute(sql: "DROP TABLE IF EXISTS \"\(table(projection.name, collection, generation: generation))\"")

@@ -11,7 +11,15 @@ extension Projector {
     /// - Returns: the names of the projections it built.
     @discardableResult
     public func prepare(_ store: EventStore, progress: Progress? = nil) async throws -> [String] {
-        try await store.pool.write { db in try ProjectionCatalog.createCatalog(db) }
+        try await store.pool.write { db in
+            try ProjectionCatalog.createCatalog(db)
+            // Generations a crash left behind: half built, or retired but not yet dropped.
+            for projection in self.projections {
+                if let active = try ProjectionCatalog.entry(db, projection.name) {
+                    try ProjectionCatalog.dropTables(db, projection, except: active.generation)
+                }
+            }
+        }
         let outdated = try await store.pool.read { db in
             try self.projections.filter { try ProjectionCatalog.entry(db, $0.name)?.version != $0.version }.map(\.name)
         }
@@ -68,11 +76,14 @@ extension Projector {
             // Events appended while the tables were written, then the swap.
             let cursor = try Self.catchUp(builders, after: caughtUp, db)
             for builder in builders {
-                let old = try ProjectionCatalog.entry(db, builder.projection.name)
                 try ProjectionCatalog.setEntry(db, builder.projection.name, .init(version: builder.projection.version, generation: builder.generation))
-                if let old { try ProjectionCatalog.dropTables(db, builder.projection, generation: old.generation) }
             }
             return cursor
+        }
+        // The retired generation goes in a transaction of its own: dropping a big table frees
+        // every page, and appends should not wait for that behind the swap.
+        try await store.pool.write { db in
+            for builder in builders { try ProjectionCatalog.dropTables(db, builder.projection, except: builder.generation) }
         }
         progress?(cursor, max(head, cursor))
     }

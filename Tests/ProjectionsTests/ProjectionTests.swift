@@ -146,6 +146,27 @@ struct ProjectionTests {
         await scratch.close()
     }
 
+    @Test("tables of a generation a crash left behind (retired, or half built) are dropped when the store is prepared")
+    func strayGenerations() async throws {
+        let scratch = try ProjectedStore(Projector([ThreadsIndex()]))
+        for append in try sampleHistory() { try await scratch.append(append) }
+        try await scratch.store.pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE proj_threads_index_threads_g0 (key TEXT PRIMARY KEY);
+                CREATE TABLE proj_threads_index_threads_g7 (key TEXT PRIMARY KEY);
+                CREATE TABLE proj_threads_index_threads_gx (key TEXT PRIMARY KEY);
+                """)
+        }
+        #expect(try await scratch.projector.prepare(scratch.store).isEmpty)
+        let tables = try await scratch.store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'proj\\_%' ESCAPE '\\' ORDER BY name")
+        }
+        // The serving generation stays, and so does a table that only looks like one.
+        #expect(tables == ["proj_threads_index_threads_g1", "proj_threads_index_threads_gx"])
+        #expect(try await scratch.store.pool.read { try scratch.projector.dump($0, "threads_index") }["threads"] != [:])
+        await scratch.close()
+    }
+
     @Test("changes are published after commit with their positions")
     func changesPublished() async throws {
         let scratch = try ProjectedStore()
