@@ -24,8 +24,6 @@ final class WALSyncer: Sendable {
     private struct State {
         /// Commits registered (the last ticket).
         var registered: UInt64 = 0
-        /// Commits known durable.
-        var synced: UInt64 = 0
         var waiting: [(ticket: UInt64, then: @Sendable (Result<Void, any Error>) -> Void)] = []
         var flushing = false
         var failure: EventStoreError?
@@ -87,23 +85,25 @@ final class WALSyncer: Sendable {
     }
 
     /// Flushes, and calls back what each flush covered, until no commit waits (on the syncer's
-    /// queue, or on a caller that ``committed(onCaller:then:)`` chose).
+    /// queue, or on a caller that ``committed(onCaller:then:)`` chose). One flusher at a time:
+    /// it stays the flusher until it has called back everything it took, so callbacks run in
+    /// ticket order, never two at once.
     func runFlushes() {
         while true {
             let (target, descriptor, failure) = state.withLock { ($0.registered, $0.descriptor, $0.failure) }
             let outcome: Result<Void, any Error> = failure.map { .failure($0) } ?? Result { try flush(descriptor) }
-            let done = state.withLock { state -> [(ticket: UInt64, then: @Sendable (Result<Void, any Error>) -> Void)] in
+            let done = state.withLock { state in
                 if case .failure(let error as EventStoreError) = outcome { state.failure = error }
-                state.synced = target
                 let count = state.waiting.prefix { $0.ticket <= target }.count
-                defer {
-                    state.waiting.removeFirst(count)
-                    if state.waiting.isEmpty { state.flushing = false }
-                }
+                defer { state.waiting.removeFirst(count) }
                 return Array(state.waiting.prefix(count))
             }
             for waiter in done { waiter.then(outcome) }
-            if state.withLock({ !$0.flushing }) { return }
+            let idle = state.withLock { state in
+                if state.waiting.isEmpty { state.flushing = false }
+                return !state.flushing
+            }
+            if idle { return }
         }
     }
 

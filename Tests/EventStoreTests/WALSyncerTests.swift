@@ -1,18 +1,24 @@
 @testable import EventStore
+import Dispatch
 import Foundation
 import Synchronization
 import Testing
 
 @Suite("WAL syncer")
 struct WALSyncerTests {
+    /// A syncer for a store file in `scratch` whose log holds a few bytes.
+    static func syncer(in scratch: ScratchDirectory) throws -> WALSyncer {
+        try FileManager.default.createDirectory(at: scratch.url, withIntermediateDirectories: true)
+        let database = scratch.url.appendingPathComponent("store.sqlite").path
+        try Data("frames".utf8).write(to: URL(fileURLWithPath: database + "-wal"))
+        return WALSyncer(databasePath: database, label: "test")
+    }
+
     @Test("every registered commit is called back once, after a flush, in commit order")
     func callsBackInOrder() async throws {
         let scratch = ScratchDirectory()
         defer { scratch.remove() }
-        try FileManager.default.createDirectory(at: scratch.url, withIntermediateDirectories: true)
-        let database = scratch.url.appendingPathComponent("store.sqlite").path
-        try Data("frames".utf8).write(to: URL(fileURLWithPath: database + "-wal"))
-        let syncer = WALSyncer(databasePath: database, label: "test")
+        let syncer = try Self.syncer(in: scratch)
         let calls = Mutex<[Int]>([])
         let failures = Mutex(0)
         for commit in 1...500 {
@@ -26,6 +32,38 @@ struct WALSyncerTests {
         #expect(calls.withLock { $0 } == Array(1...500))
         #expect(failures.withLock { $0 } == 0)
         #expect(syncer.failure == nil)
+    }
+
+    @Test("commits arriving while earlier ones are being called back are called back after them, one at a time")
+    func handOver() async throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let syncer = try Self.syncer(in: scratch)
+        let seen = Mutex<(order: [Int], inside: Bool, overlapped: Bool)>(([], false, false))
+        // Commits come every 0.3 ms and each callback takes 0.5 ms (as publishing and resuming
+        // callers take time): a flush often finds nothing more waiting while its callbacks still run.
+        for commit in 1...200 {
+            // Every other commit offers to flush on its own thread, as a lone leader does.
+            let flushHere = syncer.committed(onCaller: commit % 2 == 0) { _ in
+                let overlapping = seen.withLock { state in
+                    defer { state.inside = true }
+                    return state.inside
+                }
+                usleep(500)
+                seen.withLock { state in
+                    state.overlapped = state.overlapped || overlapping
+                    state.order.append(commit)
+                    state.inside = false
+                }
+            }
+            if flushHere { DispatchQueue.global().async { syncer.runFlushes() } }
+            usleep(300)
+        }
+        await syncer.drain()
+        syncer.close()
+        let result = seen.withLock { $0 }
+        #expect(result.order == Array(1...200))
+        #expect(!result.overlapped)
     }
 
     @Test("a failed flush fails its commits and every later one")
