@@ -75,6 +75,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "Domain", "EventStore", "Projections", "RuntimeSimulator",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

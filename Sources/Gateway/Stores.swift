@@ -39,7 +39,13 @@ public final class Stores: Sendable {
         let store = try EventStore.open(identity, in: directory, configuration: configuration)
         do {
             let built = try await projector.prepare(store)
-            if identity != .platform { try await store.pool.write { db in try SecretTable.create(db) } }
+            if identity != .platform {
+                // Sealed values a crash left unreferenced (between a value and its event) go now.
+                try await store.pool.write { db in
+                    try SecretTable.create(db)
+                    try SecretTable.prune(db, projector)
+                }
+            }
             if !built.isEmpty {
                 logger.info("projections built", metadata: [
                     "store": "\(identity)", "events": "\(store.head)", "projections": "\(built.joined(separator: ","))",

@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import GRDB
+import Projections
 
 /// The secrets a tenant may store: its own model-provider keys, which the runtime's model calls
 /// (chat, session sends, tool invocations) then carry in the headers the runtime reads.
@@ -20,10 +21,11 @@ enum ProviderSecret: String, CaseIterable, Sendable {
 }
 
 /// Sealed secret values in the tenant's own store file (table `tenant_secrets`, outside the
-/// event log), one row per name and fingerprint. The log records only `secret.rotated` with the
-/// name and fingerprint; the `instance` projection's `secrets` collection says which
+/// event log), one row per name and fingerprint. The log records only `secret.rotated` (name and
+/// fingerprint) and `secret.removed`; the `instance` projection's `secrets` collection says which
 /// fingerprint is current, and that row is the value. A row is written before its event, so an
-/// event never names a value that is missing; earlier values stay sealed in the table.
+/// event never names a value that is missing; rows no longer current (replaced or removed
+/// values) are pruned after the event.
 enum SecretTable {
     static func create(_ db: Database) throws {
         try db.execute(sql: """
@@ -45,8 +47,19 @@ enum SecretTable {
             """, arguments: [name, fingerprint, SecretBox.algorithm, sealed.nonce, sealed.ciphertext])
     }
 
+    /// Deletes every sealed value but the current one of each name, as `projector`'s `instance`
+    /// view says (replaced and removed values).
+    static func prune(_ db: Database, _ projector: Projector) throws {
+        let rows = try projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 1_000))
+        let current = Dictionary(rows.compactMap { row in row.string("name").flatMap { name in row.string("fingerprint").map { (name, $0) } } },
+                                 uniquingKeysWith: { first, _ in first })
+        for row in try GRDB.Row.fetchAll(db, sql: "SELECT name, fingerprint FROM tenant_secrets") where current[row["name"]] != row["fingerprint"] {
+            try db.execute(sql: "DELETE FROM tenant_secrets WHERE name = ? AND fingerprint = ?", arguments: [row["name"], row["fingerprint"]])
+        }
+    }
+
     static func sealed(_ db: Database, name: String, fingerprint: String) throws -> SecretBox.Sealed? {
-        try Row.fetchOne(db, sql: "SELECT nonce, ciphertext FROM tenant_secrets WHERE name = ? AND fingerprint = ? AND algorithm = ?",
+        try GRDB.Row.fetchOne(db, sql: "SELECT nonce, ciphertext FROM tenant_secrets WHERE name = ? AND fingerprint = ? AND algorithm = ?",
                          arguments: [name, fingerprint, SecretBox.algorithm])
             .map { SecretBox.Sealed(ciphertext: $0["ciphertext"], nonce: $0["nonce"]) }
     }

@@ -47,6 +47,24 @@ struct AccessAndInstanceTests {
             == .conflict("the instance is already ready"))
     }
 
+    @Test("secrets: removed only when stored; kept through a re-provision; removed with the instance")
+    func secrets() throws {
+        let rotated = DomainEvent.secretRotated(SecretRotated(name: "openai_api_key", fingerprint: "0123456789abcdef"))
+        let history: [DomainEvent] = [
+            rotated,
+            .instanceProvisionRequested(InstanceProvisionRequested(instanceType: "standard", approvalId: "a1")),
+            .instanceProvisioned(InstanceProvisioned(runtimeName: "oc")),
+        ]
+        #expect(try when(InstanceDecider.self, given: history, .removeSecret(name: "openai_api_key")) == [.secretRemoved(SecretRemoved(name: "openai_api_key"))])
+        #expect(domainError { try when(InstanceDecider.self, given: history, .removeSecret(name: "anthropic_api_key")) }
+            == .notFound("no secret named anthropic_api_key is stored"))
+        #expect(try when(InstanceDecider.self, given: history, .delete(approvalId: "a2"))
+            == [.instanceDeleted(InstanceDeleted(approvalId: "a2")), .secretRemoved(SecretRemoved(name: "openai_api_key"))])
+        let removed: [DomainEvent] = [.secretRemoved(SecretRemoved(name: "openai_api_key"))]
+        #expect(try when(InstanceDecider.self, given: history + removed, .delete(approvalId: "a2")) == [.instanceDeleted(InstanceDeleted(approvalId: "a2"))])
+        #expect(domainError { try when(InstanceDecider.self, given: history + removed, .removeSecret(name: "openai_api_key")) } != nil)
+    }
+
     @Test("backups land under openclaw/<tenant>/ only")
     func backupKeys() throws {
         let history: [DomainEvent] = [

@@ -2,6 +2,7 @@ import Domain
 import EventStore
 import Foundation
 @testable import Gateway
+import GRDB
 import HummingbirdTesting
 import NIOCore
 import RuntimeSimulator
@@ -38,12 +39,22 @@ struct SecretTests {
             #expect(again.json["data"]?["fingerprint"] == .string(fingerprint))
             #expect(again.json["position"]?.integerValue == 2)
 
+            // Another value replaces the first, whose sealed copy is pruned; removing the secret deletes its value.
+            let replaced = try await client.call(.put, "/api/openclaw/instance/secrets/openai_api_key", body: #"{"value":"\#(Self.value)-2"}"#)
+            #expect(replaced.json["data"]?["fingerprint"] != .string(fingerprint))
+            #expect(try await Self.sealedCount(gateway, "user_a") == 1)
+            let removed = try await client.call(.delete, "/api/openclaw/instance/secrets/openai_api_key")
+            #expect(removed.status == 200 && removed.json["data"]?["removed"] == true)
+            #expect(try await client.call(.get, "/api/openclaw/instance/secrets").json["data"]?["secrets"]?.arrayCount == 0)
+            #expect(try await Self.sealedCount(gateway, "user_a") == 0)
+            #expect(try await client.call(.delete, "/api/openclaw/instance/secrets/openai_api_key").status == 404)
+
             let exported = try await gateway.services.stores.withTenant(TenantID("user_a")) { store in
                 var exported = Data()
                 try await store.exportJSONL { exported.append($0) }
                 return String(decoding: exported, as: UTF8.self)
             }
-            #expect(exported.contains("secret.rotated") && exported.contains(fingerprint))
+            #expect(exported.contains("secret.rotated") && exported.contains("secret.removed") && exported.contains(fingerprint))
             #expect(!exported.contains(Self.value))
 
             // Not in any file of the data directory: store files and their write-ahead logs.
@@ -55,6 +66,13 @@ struct SecretTests {
             }
         }
         for line in logs.all { #expect(!line.contains(Self.value)) }
+    }
+
+    /// How many sealed values the tenant's store holds.
+    static func sealedCount(_ gateway: TestGateway, _ user: String) async throws -> Int {
+        try await gateway.services.stores.withTenant(TenantID(user)) { store in
+            try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tenant_secrets") ?? -1 }
+        }
     }
 
     @Test("without CLAWCLOUD_ENCRYPTION_KEY a secret is refused with 503 and nothing is written")
@@ -83,7 +101,7 @@ struct SecretTests {
 
     @Test("a tenant's provider key reaches the runtime on its model calls, and only its own")
     func forwarded() async throws {
-        try await withRuntime(configure: { $0.encryptionKey = Self.key }) { runtime, _, client in
+        try await withRuntime(configure: { $0.encryptionKey = Self.key }) { runtime, gateway, client in
             for user in ["user_a", "user_b"] {
                 _ = try await client.call(.post, "/api/admin/users/\(user)/access", as: "admin", body: #"{"enabled":true}"#)
                 #expect(try await client.approved(.post, "/api/openclaw/instance", as: user).status == 200)
@@ -102,6 +120,11 @@ struct SecretTests {
             #expect(keys[invocations[1]] == [:])
             // Lifecycle calls carry no provider key.
             #expect(calls.indices.filter { calls[$0] != "POST /v1/tools/invoke" }.allSatisfy { keys[$0].isEmpty })
+
+            // Deleting the instance (as its approval says) clears its secrets, sealed values too.
+            #expect(try await client.approved(.delete, "/api/openclaw/instance").status == 200)
+            #expect(try await client.call(.get, "/api/openclaw/instance/secrets").json["data"]?["secrets"]?.arrayCount == 0)
+            #expect(try await Self.sealedCount(gateway, "user_a") == 0)
         }
     }
 }

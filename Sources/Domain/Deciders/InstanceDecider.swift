@@ -8,6 +8,8 @@ public enum InstanceDecider: Decider {
         public var restartPending: String?
         public var backupsInFlight: Set<String> = []
         public var backupsDone: Set<String> = []
+        /// The names of the secrets stored (they outlive a re-provision, not a deletion).
+        public var secrets: Set<String> = []
     }
 
     public enum Command: Sendable {
@@ -23,6 +25,7 @@ public enum InstanceDecider: Decider {
         /// Released from an approval.
         case delete(approvalId: String)
         case rotateSecret(name: String, fingerprint: String)
+        case removeSecret(name: String)
         case requestBackup(backupId: String)
         case recordBackupTaken(backupId: String, objectKey: String, bytes: Int64?, sha256: String?)
         case recordBackupFailed(backupId: String, reason: String)
@@ -65,13 +68,17 @@ public enum InstanceDecider: Decider {
             return [.instanceRestartFailed(InstanceRestartFailed(approvalId: approvalId, reason: reason))]
         case .delete(let approvalId):
             try requireInstance(state)
-            return [.instanceDeleted(InstanceDeleted(approvalId: approvalId))]
+            // Deleting the instance clears its secrets, as the approval's summary says.
+            return [.instanceDeleted(InstanceDeleted(approvalId: approvalId))] + state.secrets.sorted().map { .secretRemoved(SecretRemoved(name: $0)) }
         case .rotateSecret(let name, let fingerprint):
             try Check.identifier(name, "name")
             guard fingerprint.count == 16, fingerprint.allSatisfy(\.isHexDigit) else {
                 throw DomainError.invalid("fingerprint must be 16 hex digits")
             }
             return [.secretRotated(SecretRotated(name: name, fingerprint: fingerprint))]
+        case .removeSecret(let name):
+            guard state.secrets.contains(name) else { throw DomainError.notFound("no secret named \(name) is stored") }
+            return [.secretRemoved(SecretRemoved(name: name))]
         case .requestBackup(let backupId):
             guard state.status == .ready else { throw DomainError.conflict("the instance is not ready") }
             try Check.identifier(backupId, "backupId")
@@ -101,7 +108,11 @@ public enum InstanceDecider: Decider {
 
     public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
-        case .instanceProvisionRequested: state = State(); state.status = .provisioning
+        case .instanceProvisionRequested:
+            let secrets = state.secrets
+            state = State()
+            state.status = .provisioning
+            state.secrets = secrets
         case .instanceProvisioned(let e): state.status = .ready; state.runtimeName = e.runtimeName
         case .instanceProvisionFailed: state.status = .error
         case .instanceRestartRequested(let e): state.restartPending = e.approvalId
@@ -110,6 +121,8 @@ public enum InstanceDecider: Decider {
         case .backupRequested(let e): state.backupsInFlight.insert(e.backupId)
         case .backupTaken(let e): state.backupsInFlight.remove(e.backupId); state.backupsDone.insert(e.backupId)
         case .backupFailed(let e): state.backupsInFlight.remove(e.backupId); state.backupsDone.insert(e.backupId)
+        case .secretRotated(let e): state.secrets.insert(e.name)
+        case .secretRemoved(let e): state.secrets.remove(e.name)
         default: break
         }
         return state

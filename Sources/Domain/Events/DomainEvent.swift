@@ -21,6 +21,7 @@ public enum DomainEvent: Sendable, Equatable {
     case instanceRestartFailed(InstanceRestartFailed)
     case instanceDeleted(InstanceDeleted)
     case secretRotated(SecretRotated)
+    case secretRemoved(SecretRemoved)
     case backupRequested(BackupRequested)
     case backupTaken(BackupTaken)
     case backupFailed(BackupFailed)
@@ -78,6 +79,7 @@ public enum DomainEvent: Sendable, Equatable {
         entry(DomainEvent.instanceRestartFailed),
         entry(DomainEvent.instanceDeleted),
         entry(DomainEvent.secretRotated),
+        entry(DomainEvent.secretRemoved),
         entry(DomainEvent.backupRequested),
         entry(DomainEvent.backupTaken),
         entry(DomainEvent.backupFailed),
@@ -136,6 +138,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .instanceRestartFailed(let payload): payload
         case .instanceDeleted(let payload): payload
         case .secretRotated(let payload): payload
+        case .secretRemoved(let payload): payload
         case .backupRequested(let payload): payload
         case .backupTaken(let payload): payload
         case .backupFailed(let payload): payload

@@ -66,6 +66,13 @@ public struct SecretRotated: EventPayload {
     public var stream: String { Streams.instance }
 }
 
+/// A secret was removed (by name; its sealed value is deleted with it).
+public struct SecretRemoved: EventPayload {
+    public static let type = "secret.removed"
+    public let name: String
+    public var stream: String { Streams.instance }
+}
+
 public struct BackupRequested: EventPayload {
     public static let type = "backup.requested"
     public let backupId: String

@@ -55,8 +55,17 @@ extension Services {
         switch decision {
         case "approved":
             let target = try await self.target(of: action, tenant: context.requireTenant(), store: store)
-            return try await self.command(on: store, request, context, reading: [.stream(approvalStream, as: ApprovalDecider.self), target.read]) { states, decision in
-                try ApprovalRelease.grant(approvalId: id, approval: states[approvalStream, as: ApprovalDecider.self], target: target.state(states), decision)
+            let grant = {
+                try await self.command(on: store, request, context, reading: [.stream(approvalStream, as: ApprovalDecider.self), target.read]) { states, decision in
+                    try ApprovalRelease.grant(approvalId: id, approval: states[approvalStream, as: ApprovalDecider.self], target: target.state(states), decision)
+                }
+            }
+            guard case .deleteInstance = action else { return try await grant() }
+            // Deleting the instance removes its secrets: their sealed values go too.
+            return try await withSecretsTurn(store) {
+                let outcome = try await grant()
+                try await pruneSecrets(store)
+                return outcome
             }
         case "rejected":
             return try await command(ApprovalDecider.self, .deny(approvalId: id), on: approvalStream, in: store, request, context)

@@ -33,19 +33,44 @@ extension API {
             let box = try services.requireSecretBox()
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
-                let fingerprint = box.fingerprint(body.value)
-                let sealed = try box.seal(body.value, tenant: tenant.rawValue, name: name)
-                // The sealed value first: the event that names it is appended only once it is stored.
-                try await store.pool.write { db in try SecretTable.put(db, name: name, fingerprint: fingerprint, sealed) }
-                let outcome = try await services.command(InstanceDecider.self, .rotateSecret(name: name, fingerprint: fingerprint), on: Streams.instance,
-                                                         in: store, request, context)
-                return Envelope.ok(["name": .string(name), "fingerprint": .string(fingerprint)], position: outcome.position)
+                try await services.withSecretsTurn(store) {
+                    let fingerprint = box.fingerprint(body.value)
+                    let sealed = try box.seal(body.value, tenant: tenant.rawValue, name: name)
+                    // The sealed value first: the event that names it is appended only once it is stored.
+                    try await store.pool.write { db in try SecretTable.put(db, name: name, fingerprint: fingerprint, sealed) }
+                    let outcome = try await services.command(InstanceDecider.self, .rotateSecret(name: name, fingerprint: fingerprint), on: Streams.instance,
+                                                             in: store, request, context)
+                    try await services.pruneSecrets(store)
+                    return Envelope.ok(["name": .string(name), "fingerprint": .string(fingerprint)], position: outcome.position)
+                }
+            }
+        }
+
+        route(.delete, "openclaw/instance/secrets/:name", "Remove a stored secret: {name, removed}; its sealed value is deleted.", write: true) { request, context in
+            let name = try context.pathParameter("name")
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                try await services.withSecretsTurn(store) {
+                    let outcome = try await services.command(InstanceDecider.self, .removeSecret(name: name), on: Streams.instance, in: store, request, context)
+                    try await services.pruneSecrets(store)
+                    return Envelope.ok(["name": .string(name), "removed": true], position: outcome.position)
+                }
             }
         }
     }
 }
 
 extension Services {
+    /// Runs `body` in the tenant's turn for secrets: a value is sealed before its event and pruned
+    /// after, and no other change of the tenant's secrets comes in between.
+    func withSecretsTurn<T>(_ store: EventStore, _ body: () async throws -> T) async throws -> T {
+        try await streamLocks.withLocks(["\(store.identity)\nsecrets"], body)
+    }
+
+    /// Deletes the sealed values no current secret names (replaced or removed ones).
+    func pruneSecrets(_ store: EventStore) async throws {
+        try await store.pool.write { db in try SecretTable.prune(db, store.projector) }
+    }
+
     func requireSecretBox() throws -> SecretBox {
         guard let secretBox else {
             throw APIError(.serviceUnavailable, "CLAWCLOUD_ENCRYPTION_KEY is not configured: secrets cannot be stored", code: "not_configured")

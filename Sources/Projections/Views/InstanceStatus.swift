@@ -57,6 +57,8 @@ public struct InstanceStatus: Projection {
             try rows.updateExisting("backups", e.backupId, scope: "failed") { $0["status"] = "failed"; $0["reason"] = .string(e.reason) }
         case .secretRotated(let e):
             rows.put("secrets", e.name, ["name": .string(e.name), "fingerprint": .string(e.fingerprint), "rotatedAt": .integer(at)], sort: at)
+        case .secretRemoved(let e):
+            rows.delete("secrets", e.name)
         default: break
         }
     }
