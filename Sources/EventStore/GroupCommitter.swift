@@ -97,13 +97,19 @@ final class GroupCommitter: Sendable {
         if flushes { syncer?.runFlushes() }
     }
 
-    /// Writes queued followers, batch after batch, until none is left (on the writer queue).
+    /// Writes a batch of queued followers (on the writer queue), then queues itself again while
+    /// more wait: one transaction per turn, so that stores whose writer queues share threads
+    /// (``EventStore/Configuration/writerTargetQueue``) take turns instead of a busy one keeping
+    /// a thread.
     private func drain(_ db: Database) {
-        while true {
-            let batch = takeBatch(limit: maxBatch)
-            if batch.isEmpty { return }
-            commit(batch, db)
+        let batch = takeBatch(limit: maxBatch)
+        if batch.isEmpty { return }
+        commit(batch, db)
+        let more = state.withLock { state in
+            if state.queue.isEmpty { state.writing = false }
+            return state.writing
         }
+        if more { pool.asyncWriteWithoutTransaction { db in self.drain(db) } }
     }
 
     /// Removes up to `limit` followers from the queue; when none is left, the writer goes idle.
