@@ -57,6 +57,13 @@ public final class ProjectionRows {
         return true
     }
 
+    /// The highest `sort` given to a row of `scope` in `collection`, or nil when it has none —
+    /// for numbering rows in order (a thread's messages) without a counter row. Only for
+    /// collections whose rows are never deleted: a delete does not lower it.
+    public func top(_ collection: String, scope: String) throws -> Int64? {
+        try workset.top(table(collection), scope: scope)
+    }
+
     /// Deletes the row at `key`.
     public func delete(_ collection: String, _ key: String) {
         workset.mark(table(collection), key) { $0.row = nil }
@@ -73,6 +80,11 @@ public final class Workset {
         /// A new table of a rebuild: nothing to load.
         let startsEmpty: Bool
         var slots: [String: Slot] = [:]
+        /// The highest sort of each scope, once a projection asked for one (see
+        /// ``Workset/top(_:scope:)``): kept up to date from then on.
+        var tops: [String: Int64]?
+        /// Scopes whose stored rows were asked about.
+        var storedTops: Set<String> = []
 
         init(projection: String, collection: String, name: String, startsEmpty: Bool) {
             self.projection = projection
@@ -154,6 +166,27 @@ public final class Workset {
     /// Changes the slot of `key` in place and marks it for writing.
     func mark(_ table: Table, _ key: String, _ change: (inout Slot) -> Void) {
         if table.slots[key, default: Slot()].change(at: position, change) { order.append((table, key)) }
+        if table.tops != nil, let slot = table.slots[key], slot.row != nil {
+            let known = table.tops?[slot.scope] ?? .min
+            if slot.sort > known { table.tops?[slot.scope] = slot.sort }
+        }
+    }
+
+    /// The highest sort in `scope`: of the rows written through this workset (tracked from the
+    /// first call on), and of the stored rows (one indexed query per scope) unless the table
+    /// started empty.
+    func top(_ table: Table, scope: String) throws -> Int64? {
+        if table.tops == nil {
+            var tops: [String: Int64] = [:]
+            for slot in table.slots.values where slot.row != nil { tops[slot.scope] = max(tops[slot.scope] ?? .min, slot.sort) }
+            table.tops = tops
+        }
+        if !table.startsEmpty, let db, table.storedTops.insert(scope).inserted,
+           let stored = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(sort) FROM \"\(table.name)\" WHERE scope = ?"), arguments: [scope]) {
+            let known = table.tops?[scope] ?? .min
+            table.tops?[scope] = max(known, stored)
+        }
+        return table.tops?[scope]
     }
 
     /// A changed row, rendered: its JSON body (nil for a delete) ready to be written.

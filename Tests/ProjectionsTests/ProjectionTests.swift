@@ -146,6 +146,26 @@ struct ProjectionTests {
         await scratch.close()
     }
 
+    @Test("messages are numbered per thread from the highest order stored, in one append or across many, and a rebuild numbers them alike")
+    func messageOrder() async throws {
+        let scratch = try ProjectedStore(Projector([ThreadMessages()]))
+        func message(_ thread: String, _ id: String) -> DomainEvent {
+            .messageAdded(MessageAdded(threadId: thread, messageId: id, role: .user, parts: [["type": "text", "text": .string(id)]]))
+        }
+        try await scratch.append([message("a", "a0")])
+        try await scratch.append([message("b", "b0")])
+        try await scratch.append([message("a", "a1"), message("a", "a2")])
+        try await scratch.append([message("b", "b1")])
+        try await scratch.append([message("a", "a3")])
+        let inline = try await scratch.store.pool.read { try scratch.projector.dump($0, "thread_messages") }
+        #expect(inline["messages"]?["a/0000000000000003"]?["id"] == "a3")
+        #expect(inline["messages"]?["b/0000000000000001"]?["id"] == "b1")
+        #expect(inline["messages"]?["a/0000000000000002"]?["order"] == 2)
+        try await scratch.projector.rebuild(scratch.store)
+        #expect(try await scratch.store.pool.read { try scratch.projector.dump($0, "thread_messages") } == inline)
+        await scratch.close()
+    }
+
     @Test("tables of a generation a crash left behind (retired, or half built) are dropped when the store is prepared")
     func strayGenerations() async throws {
         let scratch = try ProjectedStore(Projector([ThreadsIndex()]))
