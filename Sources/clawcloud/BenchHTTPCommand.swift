@@ -20,9 +20,9 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             concurrent keep-alive connections (each a blocking socket on its own thread, so that the \
             load generator's CPU stays small), to random tenants. Reports commands/s and p50/p99 \
             latency, and for --watched tenants with an open /api/stream, the delay from a command's \
-            response to its change arriving on the stream (p50/p99; negative when the change arrives \
-            first, as it is published at commit, before the response is written). Client and server \
-            share the machine.
+            response to its change arriving on the stream (p50/p99). Then the same load against a \
+            bare Hummingbird route that reads the body and answers 201, the baseline: what HTTP \
+            alone costs here. Client and server share the machine.
             """
     )
 
@@ -49,33 +49,48 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         let key = "bench-internal-key"
         let stores = try await Stores.open(DataDirectory(scratch), logger: logger)
         let services = Services(configuration: GatewayConfiguration(internalKey: key), stores: stores, logger: logger)
-        let started = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: GatewayApp.router(services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in started.continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        // Stopped by a graceful shutdown (as SIGTERM stops `serve`), not by cancellation.
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let server = Task { try await group.run() }
-        var ports = started.stream.makeAsyncIterator()
-        guard let port = await ports.next() else { throw ValidationError("the server did not start") }
-
-        let figures: HTTPFigures
+        var figures: HTTPFigures
         do {
-            figures = try await HTTPBench(port: port, key: key)
-                .run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
+            figures = try await Self.serving(GatewayApp.router(services), logger: logger) { port in
+                try await HTTPBench(port: port, key: key).run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
+            }
         } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await server.value
             await stores.close()
             throw error
         }
-        await group.triggerGracefulShutdown()
-        _ = try? await server.value
         await stores.close()
+        figures.bare = try await Self.serving(HTTPBench.bareRouter(), logger: logger) { port in
+            try await HTTPBench(port: port, key: key).runBare(requests: commands, connections: connections)
+        }
         if json {
             let data = try JSONSerialization.data(withJSONObject: figures.json, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(figures.table)
+        }
+    }
+
+    /// Runs `body` with `router` served on a free loopback port, then stops the server by a
+    /// graceful shutdown (as SIGTERM stops `serve`), not by cancellation.
+    private static func serving<Context: RequestContext, Result>(
+        _ router: Router<Context>, logger: Logger, _ body: (Int) async throws -> Result
+    ) async throws -> Result where Context.Source == ApplicationRequestContextSource {
+        let started = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in started.continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let server = Task { try await group.run() }
+        var ports = started.stream.makeAsyncIterator()
+        guard let port = await ports.next() else { throw ValidationError("the server did not start") }
+        do {
+            let result = try await body(port)
+            await group.triggerGracefulShutdown()
+            _ = try? await server.value
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = try? await server.value
+            throw error
         }
     }
 }
@@ -91,11 +106,14 @@ struct HTTPFigures {
     var streamP50: Double
     var streamP99: Double
     var streamSamples: Int
+    /// The same load on a bare Hummingbird route: requests/s, p50, p99.
+    var bare: (perSecond: Double, p50: Double, p99: Double) = (0, 0, 0)
 
     var json: [String: Any] {
         ["commands": commands, "connections": connections, "tenants": tenants, "commands_per_s": commandsPerSecond.rounded(),
          "p50_ms": round2(p50), "p99_ms": round2(p99), "stream_delay_p50_ms": round2(streamP50), "stream_delay_p99_ms": round2(streamP99),
-         "stream_samples": streamSamples]
+         "stream_samples": streamSamples, "bare_http_per_s": bare.perSecond.rounded(), "bare_http_p50_ms": round2(bare.p50),
+         "bare_http_p99_ms": round2(bare.p99)]
     }
 
     var table: String {
@@ -104,6 +122,8 @@ struct HTTPFigures {
         commands/s              \(Int(commandsPerSecond))
         latency p50 / p99       \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms
         stream delay p50 / p99  \(String(format: "%.2f", streamP50)) ms / \(String(format: "%.2f", streamP99)) ms (\(streamSamples) samples)
+        bare Hummingbird POST   \(Int(bare.perSecond)) requests/s, p50 / p99 \(String(format: "%.2f", bare.p50)) / \(String(format: "%.2f", bare.p99)) ms \
+        (same load, a route that reads the body and answers 201; commands are \(String(format: "%.2f", bare.perSecond > 0 ? commandsPerSecond / bare.perSecond : 0))x of it)
         """
     }
 
@@ -139,13 +159,63 @@ struct HTTPBench {
         try await Task.sleep(for: .milliseconds(300))
 
         let responses = Locked<[String: ContinuousClock.Instant]>([:])
+        let threadIDs = threads
+        let (elapsed, sorted) = try await drive(requests: commands, connections: connections) { connection, number, generator in
+            let index = Int.random(in: 0..<tenants, using: &generator)
+            let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
+            let response = try connection.exchange("POST", "/api/threads/\(threadIDs[index])/messages", headers: headers(Self.tenant(index)), body: body)
+            let received = ContinuousClock.now
+            let json = (try? JSONParser.parse(Data(response.body))) ?? .null
+            guard response.status == 201, let position = json["position"]?.integerValue else {
+                throw ValidationError("command failed: \(response.status) \(json)")
+            }
+            if index < watched { responses.withLock { $0["\(Self.tenant(index))/\(position)"] = received } }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        for watcher in watchers { watcher.stop() }
+        let seen = arrivals.withLock { $0 }
+        let delays = responses.withLock { $0 }.compactMap { key, response in seen[key].map { ($0 - response).milliseconds } }.sorted()
+        return HTTPFigures(
+            commands: commands, connections: connections, tenants: tenants,
+            commandsPerSecond: Double(commands) / (elapsed.milliseconds / 1_000),
+            p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
+            streamP50: percentile(delays, 0.5), streamP99: percentile(delays, 0.99), streamSamples: delays.count)
+    }
+
+    /// The baseline: the same number of requests over as many connections, to ``bareRouter()``.
+    func runBare(requests: Int, connections: Int) async throws -> (perSecond: Double, p50: Double, p99: Double) {
+        let (elapsed, sorted) = try await drive(requests: requests, connections: connections) { connection, number, _ in
+            let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
+            let response = try connection.exchange("POST", "/bench", headers: headers("user_bench_0"), body: body)
+            guard response.status == 201 else { throw ValidationError("bare request failed: \(response.status)") }
+        }
+        return (Double(requests) / (elapsed.milliseconds / 1_000), percentile(sorted, 0.5), percentile(sorted, 0.99))
+    }
+
+    /// A Hummingbird router with one route that reads the request body and answers 201 with a
+    /// small JSON object: HTTP alone on this machine.
+    static func bareRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("bench") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            return Response(status: .created, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: #"{"data":{"bytes":\#(body.readableBytes)},"error":null,"ok":true,"position":1}"#)))
+        }
+        return router
+    }
+
+    /// Sends `requests` requests from `connections` threads, each with its own blocking
+    /// keep-alive socket (see ``LoadConnection``); `send` makes the `number`th exchange.
+    /// Returns the time it all took and each exchange's latency in ms, sorted.
+    private func drive(
+        requests: Int, connections: Int,
+        _ send: @escaping @Sendable (LoadConnection, Int, inout SystemRandomNumberGenerator) throws -> Void
+    ) async throws -> (elapsed: Duration, latencies: [Double]) {
         let latencies = Locked<[Double]>([])
         let next = Locked<Int>(0)
         let failure = Locked<String?>(nil)
-        let threadIDs = threads
         let clock = ContinuousClock()
         let start = clock.now
-        // One OS thread per connection, each a blocking keep-alive socket (see LoadConnection).
         let done = DispatchGroup()
         for _ in 0..<connections {
             done.enter()
@@ -157,39 +227,21 @@ struct HTTPBench {
                     var mine: [Double] = []
                     while true {
                         let number = next.withLock { value in defer { value += 1 }; return value }
-                        guard number < commands else { break }
-                        let index = Int.random(in: 0..<tenants, using: &generator)
-                        let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
+                        guard number < requests else { break }
                         let sent = clock.now
-                        let response = try connection.exchange("POST", "/api/threads/\(threadIDs[index])/messages", headers: headers(Self.tenant(index)), body: body)
-                        let received = clock.now
-                        let json = (try? JSONParser.parse(Data(response.body))) ?? .null
-                        guard response.status == 201, let position = json["position"]?.integerValue else {
-                            throw ValidationError("command failed: \(response.status) \(json)")
-                        }
-                        mine.append((received - sent).milliseconds)
-                        if index < watched { responses.withLock { $0["\(Self.tenant(index))/\(position)"] = received } }
+                        try send(connection, number, &generator)
+                        mine.append((clock.now - sent).milliseconds)
                     }
                     latencies.withLock { $0 += mine }
                 } catch {
                     failure.withLock { $0 = $0 ?? "\(error)" }
-                    next.withLock { $0 = commands }
+                    next.withLock { $0 = requests }
                 }
             }.start()
         }
         await withCheckedContinuation { continuation in done.notify(queue: .global()) { continuation.resume() } }
         if let failure = failure.withLock({ $0 }) { throw ValidationError(failure) }
-        let elapsed = clock.now - start
-        try await Task.sleep(for: .milliseconds(500))
-        for watcher in watchers { watcher.stop() }
-        let sorted = latencies.withLock { $0 }.sorted()
-        let seen = arrivals.withLock { $0 }
-        let delays = responses.withLock { $0 }.compactMap { key, response in seen[key].map { ($0 - response).milliseconds } }.sorted()
-        return HTTPFigures(
-            commands: commands, connections: connections, tenants: tenants,
-            commandsPerSecond: Double(commands) / (elapsed.milliseconds / 1_000),
-            p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
-            streamP50: percentile(delays, 0.5), streamP99: percentile(delays, 0.99), streamSamples: delays.count)
+        return (clock.now - start, latencies.withLock { $0 }.sorted())
     }
 
     private static func tenant(_ index: Int) -> String { "user_bench_\(index)" }
