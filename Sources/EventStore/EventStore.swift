@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// One identity's append-only event log in one SQLite file (WAL, `synchronous=FULL`).
+/// One identity's append-only event log in one SQLite file (WAL; every append flushed to disk
+/// before it is acknowledged, see ``WALSyncer``).
 ///
 /// ```swift
 /// let store = try EventStore.open(.tenant(try TenantID("user_42")), in: DataDirectory(path: "data"))
@@ -17,7 +18,9 @@ public final class EventStore: Sendable {
     public struct Configuration: Sendable {
         /// Milliseconds since 1970 UTC, stamped on appended events.
         public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
-        /// `true` (the default) fsyncs every commit (`synchronous=FULL`); `false` uses NORMAL.
+        /// `true` (the default): an append is acknowledged only once its commit is flushed to disk
+        /// (``WALSyncer``), and other writes use `synchronous=FULL`. `false`: `synchronous=NORMAL`
+        /// and no flush (scratch stores, fixtures, benchmarks).
         public var durable = true
         /// Reader connections in the pool.
         public var maxReaders = 4
