@@ -20,9 +20,11 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             concurrent keep-alive connections (each a blocking socket on its own thread, so that the \
             load generator's CPU stays small), to random tenants. Reports commands/s and p50/p99 \
             latency, and for --watched tenants with an open /api/stream, the delay from a command's \
-            response to its change arriving on the stream (p50/p99). Then the same load against a \
-            bare Hummingbird route that reads the body and answers 201, the baseline: what HTTP \
-            alone costs here. Client and server share the machine.
+            response to its change arriving on the stream (p50/p99). Then two baselines: the same \
+            message events appended straight to the same stores by as many tasks (the storage path \
+            alone: projections and flush, no HTTP), and the same HTTP load against a bare \
+            Hummingbird route that reads the body and answers 201 (HTTP alone). Client and server \
+            share the machine.
             """
     )
 
@@ -54,6 +56,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             figures = try await Self.serving(GatewayApp.router(services), logger: logger) { port in
                 try await HTTPBench(port: port, key: key).run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
             }
+            figures.storageOnly = try await Self.storageOnly(stores, appends: commands, concurrency: connections, tenants: tenants)
         } catch {
             await stores.close()
             throw error
@@ -68,6 +71,43 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         } else {
             print(figures.table)
         }
+    }
+
+    /// The storage path alone: the same `message.added` events appended straight to the same
+    /// tenants' stores (inline projections, flush), from as many concurrent tasks — no HTTP, no
+    /// command bus. Returns appends/s.
+    private static func storageOnly(_ stores: Stores, appends: Int, concurrency: Int, tenants: Int) async throws -> Double {
+        let metadata = Data(#"{"actor":"bench"}"#.utf8)
+        func appendable(_ events: [DomainEvent]) -> [StreamAppend] {
+            events.map { StreamAppend(stream: $0.stream, events: [NewEvent(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data(), metadata: metadata)]) }
+        }
+        // The events the thread decider makes, as the API would have them made.
+        let context = DecisionContext(actor: "bench", tenant: "bench", now: Int64(Date().timeIntervalSince1970 * 1000))
+        let created = try ThreadDecider.decide(.create(threadId: "storage", kind: .chat, title: "storage"), ThreadDecider.initialState, context)
+        let thread = ThreadDecider.fold(created)
+        for index in 0..<tenants {
+            try await stores.withTenant(TenantID(HTTPBench.tenant(index))) { store in _ = try await store.append(appendable(created)) }
+        }
+        let next = Locked(0)
+        let clock = ContinuousClock()
+        let elapsed = try await clock.measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<concurrency {
+                    group.addTask {
+                        while case let number = next.withLock({ value in defer { value += 1 }; return value }), number < appends {
+                            let message = try ThreadDecider.decide(
+                                .addMessage(threadId: "storage", messageId: "m\(number)", role: .user,
+                                            parts: [["type": "text", "text": .string("benchmark message \(number)")]]), thread, context)
+                            try await stores.withTenant(TenantID(HTTPBench.tenant(Int.random(in: 0..<tenants)))) { store in
+                                _ = try await store.append(appendable(message))
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        return Double(appends) / (elapsed.milliseconds / 1_000)
     }
 
     /// Runs `body` with `router` served on a free loopback port, then stops the server by a
@@ -108,12 +148,14 @@ struct HTTPFigures {
     var streamSamples: Int
     /// The same load on a bare Hummingbird route: requests/s, p50, p99.
     var bare: (perSecond: Double, p50: Double, p99: Double) = (0, 0, 0)
+    /// The same events appended straight to the stores, without HTTP or the command bus: appends/s.
+    var storageOnly: Double = 0
 
     var json: [String: Any] {
         ["commands": commands, "connections": connections, "tenants": tenants, "commands_per_s": commandsPerSecond.rounded(),
          "p50_ms": round2(p50), "p99_ms": round2(p99), "stream_delay_p50_ms": round2(streamP50), "stream_delay_p99_ms": round2(streamP99),
          "stream_samples": streamSamples, "bare_http_per_s": bare.perSecond.rounded(), "bare_http_p50_ms": round2(bare.p50),
-         "bare_http_p99_ms": round2(bare.p99)]
+         "bare_http_p99_ms": round2(bare.p99), "storage_only_appends_per_s": storageOnly.rounded()]
     }
 
     var table: String {
@@ -124,6 +166,8 @@ struct HTTPFigures {
         stream delay p50 / p99  \(String(format: "%.2f", streamP50)) ms / \(String(format: "%.2f", streamP99)) ms (\(streamSamples) samples)
         bare Hummingbird POST   \(Int(bare.perSecond)) requests/s, p50 / p99 \(String(format: "%.2f", bare.p50)) / \(String(format: "%.2f", bare.p99)) ms \
         (same load, a route that reads the body and answers 201; commands are \(String(format: "%.2f", bare.perSecond > 0 ? commandsPerSecond / bare.perSecond : 0))x of it)
+        storage path alone      \(Int(storageOnly)) appends/s (the same events appended straight to the stores: projections and flush, \
+        no HTTP, no command bus; commands are \(String(format: "%.2f", storageOnly > 0 ? commandsPerSecond / storageOnly : 0))x of it)
         """
     }
 
@@ -244,7 +288,7 @@ struct HTTPBench {
         return (clock.now - start, latencies.withLock { $0 }.sorted())
     }
 
-    private static func tenant(_ index: Int) -> String { "user_bench_\(index)" }
+    static func tenant(_ index: Int) -> String { "user_bench_\(index)" }
 
     private func headers(_ user: String) -> [(String, String)] {
         [("X-OA-Internal-Key", key), ("X-OA-User-Id", user), ("Content-Type", "application/json")]
