@@ -122,8 +122,17 @@ final class WALSyncer: Sendable {
             }
             state.withLock { $0.descriptor = descriptor }
         }
-        guard fdatasync(descriptor) == 0 else { throw EventStoreError.syncFailed("fdatasync of \(walPath): errno \(errno)") }
+        guard syncData(descriptor) == 0 else { throw EventStoreError.syncFailed("flushing \(walPath): errno \(errno)") }
     }
+}
+
+/// `fdatasync(2)` on Linux; `fsync(2)` where there is none (SQLite's own default on Darwin).
+private func syncData(_ descriptor: Int32) -> Int32 {
+    #if canImport(Glibc)
+    fdatasync(descriptor)
+    #else
+    fsync(descriptor)
+    #endif
 }
 
 /// `close(2)` (the syncer's own `close()` hides the name inside the type).
