@@ -7,6 +7,27 @@ extension Projector {
     /// Progress of a build: events applied so far, out of the head when it began.
     public typealias Progress = @Sendable (_ done: Int64, _ total: Int64) -> Void
 
+    /// What a rebuild did, and how long each phase took.
+    public struct RebuildReport: Sendable, CustomStringConvertible {
+        /// Events applied (through the swap).
+        public var events: Int64 = 0
+        /// Rows the batches wrote to the new tables (a row changed in several batches counts once per batch).
+        public var rowsWritten = 0
+        /// Reading, applying and writing the log, batch after batch (pipelined).
+        public var build: Duration = .zero
+        /// Building the secondary indexes over the loaded tables.
+        public var index: Duration = .zero
+        /// Catching up with what was appended meanwhile, and the swap.
+        public var swap: Duration = .zero
+        /// Dropping the retired generation.
+        public var cleanup: Duration = .zero
+
+        public var description: String {
+            func ms(_ duration: Duration) -> String { "\(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000) ms" }
+            return "\(events) events, \(rowsWritten) rows written; build \(ms(build)), index \(ms(index)), swap \(ms(swap)), cleanup \(ms(cleanup))"
+        }
+    }
+
     /// Builds projections this file never had and rebuilds those whose version changed.
     /// - Returns: the names of the projections it built.
     @discardableResult
@@ -34,7 +55,8 @@ extension Projector {
     /// Each projection applies a batch on its own task, in memory, while the next batch is read
     /// and decoded and the rows the last one changed are written (in key order, into tables
     /// that have only their primary key). The secondary indexes are built once, at the end.
-    public func rebuild(_ store: EventStore, only names: Set<String>? = nil, progress: Progress? = nil) async throws {
+    @discardableResult
+    public func rebuild(_ store: EventStore, only names: Set<String>? = nil, progress: Progress? = nil) async throws -> RebuildReport {
         let targets = projections.filter { names?.contains($0.name) ?? true }
         if let names, let unknown = names.first(where: { name in !projections.contains { $0.name == name } }) {
             throw DomainError.notFound("no projection named \(unknown)")
@@ -48,6 +70,13 @@ extension Projector {
             }
         }
         let head = store.head
+        let clock = ContinuousClock()
+        var report = RebuildReport()
+        var phase = clock.now
+        func endPhase() -> Duration {
+            defer { phase = clock.now }
+            return clock.now - phase
+        }
         var cursor: Int64 = 0
         var next = Task { try await Self.nextBatch(store, after: 0, through: head) }
         var writing: Task<Void, any Error>?
@@ -60,15 +89,18 @@ extension Projector {
                 return try await group.reduce(into: []) { $0.append(contentsOf: $1) }
             }
             // The rows of this batch are written while the next one is applied.
+            report.rowsWritten += rendered.count
             try await writing?.value
             writing = Task { try await Self.writeBuilding(store) { try Workset.write(rendered, $0) } }
             cursor = last
             progress?(cursor, head)
         }
         try await writing?.value
+        report.build = endPhase()
         try await Self.writeBuilding(store) { db in
             for builder in builders { try ProjectionCatalog.createIndexes(db, builder.projection, generation: builder.generation) }
         }
+        report.index = endPhase()
         let caughtUp = cursor
         cursor = try await store.pool.write { db in
             // Appends (on this same writer) read the catalog afresh after the swap.
@@ -80,12 +112,16 @@ extension Projector {
             }
             return cursor
         }
+        report.swap = endPhase()
         // The retired generation goes in a transaction of its own: dropping a big table frees
         // every page, and appends should not wait for that behind the swap.
         try await store.pool.write { db in
             for builder in builders { try ProjectionCatalog.dropTables(db, builder.projection, except: builder.generation) }
         }
+        report.cleanup = endPhase()
+        report.events = cursor
         progress?(cursor, max(head, cursor))
+        return report
     }
 
     /// Writes to the tables being built, in one transaction. They answer no query until the

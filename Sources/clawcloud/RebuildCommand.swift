@@ -57,15 +57,16 @@ struct RebuildCommand: AsyncParsableCommand {
                 configuration.hook = projector
                 let store = try EventStore.open(existing: file, in: directory, configuration: configuration)
                 let offset = base
+                let report: Projector.RebuildReport
                 do {
-                    try await projector.rebuild(store, only: Set(names)) { done, _ in progress.update(offset + done, note: note) }
+                    report = try await projector.rebuild(store, only: Set(names)) { done, _ in progress.update(offset + done, note: note) }
                     try await store.close()
                 } catch {
                     try? await store.close()
                     throw error
                 }
                 let seconds = ProcessInfo.processInfo.systemUptime - started
-                print("rebuilt \(identity): \(names.joined(separator: ", ")) from \(head) events in " + String(format: "%.2fs", seconds))
+                print("rebuilt \(identity): \(names.joined(separator: ", ")) from \(head) events in " + String(format: "%.2fs", seconds) + " (\(report))")
             } catch {
                 failed += 1
                 print("FAILED  \(identity): \(error)")
