@@ -15,7 +15,7 @@ enum Hex {
 
 extension Data {
     /// Bytes from lowercase or uppercase hex; nil when `hex` is not an even run of hex digits.
-    init?(hex: String) {
+    public init?(hex: String) {
         let digits = Array(hex.utf8)
         guard digits.count.isMultiple(of: 2) else { return nil }
         var bytes = [UInt8]()
@@ -30,7 +30,7 @@ extension Data {
 
 extension Sequence where Element == UInt8 {
     /// Lowercase hexadecimal spelling of the bytes.
-    var hexString: String {
+    public var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var spelled: [UInt8] = []
         spelled.reserveCapacity(64)

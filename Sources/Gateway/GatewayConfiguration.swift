@@ -1,3 +1,4 @@
+import EventStore
 import Foundation
 
 /// The server's settings, read from the environment by ``init(environment:)``.
@@ -60,16 +61,7 @@ public struct GatewayConfiguration: Sendable {
 
     private static func keyBytes(_ text: String) -> Data? {
         let text = text.trimmingCharacters(in: .whitespaces)
-        if text.count == 64, text.allSatisfy(\.isHexDigit) {
-            var bytes = Data()
-            var index = text.startIndex
-            while index < text.endIndex {
-                let next = text.index(index, offsetBy: 2)
-                bytes.append(UInt8(text[index..<next], radix: 16)!)
-                index = next
-            }
-            return bytes
-        }
+        if text.utf8.count == 64, let bytes = Data(hex: text) { return bytes }
         guard let data = Data(base64Encoded: text), data.count == 32 else { return nil }
         return data
     }

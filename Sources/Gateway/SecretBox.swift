@@ -1,4 +1,5 @@
 import Crypto
+import EventStore
 import Foundation
 
 /// Seals tenant secrets at rest with AES-256-GCM under `CLAWCLOUD_ENCRYPTION_KEY`, and
@@ -52,7 +53,7 @@ struct SecretBox: Sendable {
 
     /// 16 hex digits that identify `value` (the same value, the same fingerprint, under one key).
     func fingerprint(_ value: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: fingerprinting).prefix(8).map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: fingerprinting).prefix(8).hexString
     }
 
     private static func context(_ tenant: String, _ name: String) -> Data {

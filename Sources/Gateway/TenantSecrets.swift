@@ -50,12 +50,17 @@ enum SecretTable {
     /// Deletes every sealed value but the current one of each name, as `projector`'s `instance`
     /// view says (replaced and removed values).
     static func prune(_ db: Database, _ projector: Projector) throws {
-        let rows = try projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 1_000))
-        let current = Dictionary(rows.compactMap { row in row.string("name").flatMap { name in row.string("fingerprint").map { (name, $0) } } },
-                                 uniquingKeysWith: { first, _ in first })
+        let current = try self.current(db, projector)
         for row in try GRDB.Row.fetchAll(db, sql: "SELECT name, fingerprint FROM tenant_secrets") where current[row["name"]] != row["fingerprint"] {
             try db.execute(sql: "DELETE FROM tenant_secrets WHERE name = ? AND fingerprint = ?", arguments: [row["name"], row["fingerprint"]])
         }
+    }
+
+    /// The current fingerprint of each stored secret, by name, as the `instance` view says.
+    static func current(_ db: Database, _ projector: Projector) throws -> [String: String] {
+        let rows = try projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 1_000))
+        return Dictionary(rows.compactMap { row in row.string("name").flatMap { name in row.string("fingerprint").map { (name, $0) } } },
+                          uniquingKeysWith: { first, _ in first })
     }
 
     static func sealed(_ db: Database, name: String, fingerprint: String) throws -> SecretBox.Sealed? {

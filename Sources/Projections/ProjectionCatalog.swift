@@ -94,8 +94,8 @@ public enum ProjectionCatalog {
         }
     }
 
-    /// Drops every table of `projection` but those of generation `kept`: a generation a rebuild
-    /// retired, or one a crash left half built.
+    /// Drops every table of `projection` but those of generation `kept` (0: all of them): a
+    /// generation a rebuild retired, or one a crash left half built.
     static func dropTables(_ db: Database, _ projection: any Projection, except kept: Int) throws {
         let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'proj\\_%' ESCAPE '\\'")
         for collection in projection.collections {
@@ -108,9 +108,4 @@ public enum ProjectionCatalog {
         }
     }
 
-    static func dropTables(_ db: Database, _ projection: any Projection, generation: Int) throws {
-        for collection in projection.collections {
-            try db.execute(sql: "DROP TABLE IF EXISTS \"\(table(projection.name, collection, generation: generation))\"")
-        }
-    }
 }

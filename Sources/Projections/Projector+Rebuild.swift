@@ -63,8 +63,10 @@ extension Projector {
         }
         let builders = try await store.pool.write { db in
             try targets.map { projection in
-                let generation = (try ProjectionCatalog.entry(db, projection.name)?.generation ?? 0) + 1
-                try ProjectionCatalog.dropTables(db, projection, generation: generation)
+                let serving = try ProjectionCatalog.entry(db, projection.name)?.generation ?? 0
+                let generation = serving + 1
+                // Whatever an earlier build left of another generation goes first.
+                try ProjectionCatalog.dropTables(db, projection, except: serving)
                 try ProjectionCatalog.createTables(db, projection, generation: generation, indexes: false)
                 return Builder(projection: projection, generation: generation)
             }

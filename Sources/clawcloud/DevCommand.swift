@@ -1,5 +1,6 @@
 import ArgumentParser
 import Crypto
+import EventStore
 import Foundation
 import Gateway
 import RuntimeSimulator
@@ -26,7 +27,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let key = environment["CLAWCLOUD_INTERNAL_KEY"] ?? SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        let key = environment["CLAWCLOUD_INTERNAL_KEY"] ?? Self.randomKey()
         var settings = environment
         settings["CLAWCLOUD_INTERNAL_KEY"] = key
         if settings["CLAWCLOUD_ADMIN_USER_IDS"] == nil { settings["CLAWCLOUD_ADMIN_USER_IDS"] = "admin" }
@@ -41,7 +42,7 @@ struct DevCommand: AsyncParsableCommand {
         // The simulated runtime, unless a real one is configured.
         var alongside: [any Service] = []
         if settings["CLAWCLOUD_RUNTIME_URL"] == nil {
-            let token = settings["CLAWCLOUD_SERVICE_TOKEN"] ?? SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+            let token = settings["CLAWCLOUD_SERVICE_TOKEN"] ?? Self.randomKey()
             settings["CLAWCLOUD_SERVICE_TOKEN"] = token
             settings["CLAWCLOUD_RUNTIME_URL"] = "http://127.0.0.1:\(runtimePort)"
             alongside.append(SimulatedRuntime(serviceToken: token).application(port: runtimePort))
@@ -76,10 +77,15 @@ struct DevCommand: AsyncParsableCommand {
         let file = options.directory.root.appendingPathComponent("dev-encryption-key")
         if let text = try? String(contentsOf: file, encoding: .utf8) { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
         try FileManager.default.createDirectory(at: options.directory.root, withIntermediateDirectories: true)
-        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        let key = Self.randomKey()
         guard FileManager.default.createFile(atPath: file.path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown)
         }
         return key
+    }
+
+    /// 32 random bytes as 64 hex digits (keys and tokens dev makes up).
+    private static func randomKey() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.hexString
     }
 }

@@ -81,6 +81,17 @@ struct WALSyncerTests {
         #expect(outcomes.withLock { $0 } == [false, false])
     }
 
+    @Test("a durable store acknowledges an append only once it is flushed: when the flush fails, so does the append, and every later one")
+    func appendWaitsForItsFlush() async throws {
+        try await withScratchStore { store, _ in
+            // Unlink the log under the open store: SQLite keeps writing to it, but the flush cannot open it.
+            try FileManager.default.removeItem(atPath: store.url.path + "-wal")
+            await #expect(throws: EventStoreError.self) { try await store.append([event("a")], to: "s") }
+            await #expect(throws: EventStoreError.self) { try await store.append([event("b")], to: "s") }
+            #expect(store.head == 0, "nothing unflushed is published")
+        }
+    }
+
     @Test("a durable store acknowledges concurrent appends once flushed, and publishes them in position order")
     func durableStoreAppends() async throws {
         try await withScratchStore { store, _ in

@@ -134,7 +134,7 @@ extension API {
                 let runtime = try await services.runtimeClient(for: store, tenant: tenant)
                 let callId = "call_\(UUID.random().uuidString.lowercased())"
                 let args = body.args ?? [:]
-                let digest = SHA256.hash(data: JSONWriter.data(args)).map { String(format: "%02x", $0) }.joined()
+                let digest = SHA256.hash(data: JSONWriter.data(args)).hexString
                 let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
                 let stream = Streams.tool(callId)
                 _ = try await bus.run(ToolCallDecider.self, .invoke(callId: callId, tool: body.tool, action: body.action, argsDigest: digest,

@@ -85,15 +85,14 @@ extension Services {
     func runtimeClient(for store: EventStore, tenant: TenantID) async throws -> RuntimeClient {
         let runtime = try runtimeClient()
         let current = try await store.pool.read { db in
-            try store.projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 100)).compactMap { row -> (ProviderSecret, String, SecretBox.Sealed?)? in
-                guard let name = row["name"]?.stringValue, let secret = ProviderSecret(rawValue: name),
-                      let fingerprint = row["fingerprint"]?.stringValue else { return nil }
-                return (secret, fingerprint, try SecretTable.sealed(db, name: name, fingerprint: fingerprint))
-            }
+            try SecretTable.current(db, store.projector).compactMap { name, fingerprint -> (ProviderSecret, SecretBox.Sealed?)? in
+                guard let secret = ProviderSecret(rawValue: name) else { return nil }
+                return (secret, try SecretTable.sealed(db, name: name, fingerprint: fingerprint))
+            }.sorted { $0.0.rawValue < $1.0.rawValue }
         }
         guard !current.isEmpty else { return runtime }
         let box = try requireSecretBox()
-        return runtime.adding(try current.map { secret, _, sealed in
+        return runtime.adding(try current.map { secret, sealed in
             guard let sealed, let value = box.open(sealed, tenant: tenant.rawValue, name: secret.rawValue) else {
                 throw APIError(.conflict, "the stored \(secret.rawValue) cannot be opened with the configured CLAWCLOUD_ENCRYPTION_KEY; store it again")
             }
