@@ -5,6 +5,7 @@ import Foundation
 /// ```
 /// <data>/platform.sqlite              the platform store
 /// <data>/tenants/<sha256>.sqlite      one store per tenant, named by TenantID.fileStem
+/// <data>/journal/journal-<n>.log       the server's commit journal (see CommitJournal)
 /// ```
 public struct DataDirectory: Sendable, Hashable {
     /// The root (`--data`).
@@ -20,6 +21,9 @@ public struct DataDirectory: Sendable, Hashable {
 
     /// `<data>/tenants`.
     public var tenantsDirectory: URL { root.appendingPathComponent("tenants", isDirectory: true) }
+
+    /// `<data>/journal`: the server's ``CommitJournal``.
+    public var journal: URL { root.appendingPathComponent("journal", isDirectory: true) }
 
     /// `<data>/platform.sqlite`.
     public var platformFile: URL { root.appendingPathComponent("platform.sqlite") }

@@ -39,6 +39,25 @@ extension EventStore {
     /// - Parameter progress: called every `readBatchSize` events with the count so far.
     @discardableResult
     public func importJSONL(from url: URL, progress: (@Sendable (Int64) -> Void)? = nil) async throws -> ImportSummary {
+        let lines = try LineReader(url: url)
+        return try await importLines(lines, keepingStored: false, progress: progress)
+    }
+
+    /// Gives the store back commits a ``CommitJournal`` kept of it (export lines, in order):
+    /// lines the log already holds must be there as they are (same position, same hash); the
+    /// rest must continue the log, and are checked and appended as an import is, in one
+    /// transaction with `synchronous=FULL` — durable when this returns.
+    ///
+    /// - Returns: how many events were appended.
+    public func restore(_ lines: [Data]) async throws -> Int {
+        Int(try await importLines(lines, keepingStored: true, progress: nil).events)
+    }
+
+    /// Appends `lines` (see ``importJSONL(from:progress:)``); with `keepingStored`, lines at or
+    /// before the head are checked against the log instead.
+    private func importLines(
+        _ lines: some Sequence<Data> & Sendable, keepingStored: Bool, progress: (@Sendable (Int64) -> Void)?
+    ) async throws -> ImportSummary {
         let batchSize = Int64(configuration.readBatchSize)
         let summary = try await pool.write { db -> ImportSummary in
             self.committer.forgetHead()
@@ -47,10 +66,11 @@ extension EventStore {
             var imported: Int64 = 0
             var lineNumber = 0
             var pending: [RecordedEvent] = []
-            for line in try LineReader(url: url) {
+            for line in lines {
                 lineNumber += 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 do {
+                    if keepingStored, try Self.isStored(line, upTo: position, db) { continue }
                     let event = try Self.importedEvent(
                         from: line, after: position, previous: previous, streamVersions: &streamVersions, db)
                     try EventRows.insert(event, db)
@@ -77,6 +97,18 @@ extension EventStore {
         }
         hub.resynchronize(committed: summary.head)
         return summary
+    }
+
+    /// Whether `line` is an event the log holds at or before `head`, exactly (else an error);
+    /// false when it comes after `head`.
+    private static func isStored(_ line: Data, upTo head: Int64, _ db: Database) throws -> Bool {
+        let decoded = try EventLine.decode(line)
+        guard decoded.position <= head else { return false }
+        let stored = try EventRows.log(after: decoded.position - 1, through: decoded.position, limit: 1, db).first
+        guard let stored, stored.hash == decoded.hash else {
+            throw RawJSONError("the event at position \(decoded.position) differs from the log's")
+        }
+        return true
     }
 
     private static func importedEvent(

@@ -43,6 +43,10 @@ public final class EventStore: Sendable {
         /// with many stores shares one concurrent queue, so that libdispatch runs a few writers
         /// at a time instead of one thread per busy store.
         public var writerTargetQueue: DispatchQueue?
+        /// A journal shared by many durable stores (nil: each flushes its own log). An append is
+        /// then acknowledged once the journal's flush covers it: one disk flush for the appends of
+        /// every store using the journal, instead of one per store (see ``CommitJournal``).
+        public var journal: CommitJournal?
 
         public init() {}
     }
@@ -56,8 +60,8 @@ public final class EventStore: Sendable {
     public let pool: DatabasePool
     let hub: SubscriptionHub
     let committer: GroupCommitter
-    /// Flushes appends to disk (nil when the store is not durable).
-    private let syncer: WALSyncer?
+    /// How appends reach the disk before they are acknowledged.
+    private let durability: Durability
 
     /// Opens (or creates) the store of `identity` inside `directory`.
     ///
@@ -129,9 +133,10 @@ public final class EventStore: Sendable {
         self.configuration = configuration
         self.pool = pool
         self.hub = SubscriptionHub(committed: head)
-        self.syncer = configuration.durable ? WALSyncer(databasePath: url.path, label: identity.description) : nil
+        let log = WALSyncer(databasePath: url.path, label: identity.description)
+        self.durability = if !configuration.durable { .none } else if let journal = configuration.journal { .journal(journal, identity, log: log) } else { .log(log) }
         self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch, hook: configuration.hook,
-                                        syncer: syncer, leaderWritesInline: configuration.writesOnCallerThread)
+                                        durability: durability, leaderWritesInline: configuration.writesOnCallerThread)
     }
 
     // MARK: Appending
@@ -230,9 +235,10 @@ public final class EventStore: Sendable {
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
-        await syncer?.drain()
+        await durability.drain()
+        // The checkpoint made the log durable in the file: the log needs no flush from now on.
+        durability.log?.close()
         hub.close()
         try pool.close()
-        syncer?.close()
     }
 }

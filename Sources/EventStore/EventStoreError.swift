@@ -20,6 +20,8 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
     case closed
     /// Flushing the write-ahead log to disk failed; the store must be reopened.
     case syncFailed(String)
+    /// Another process holds the data directory's commit journal (a server is running on it).
+    case journalInUse(String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,7 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
         case let .invalidImport(line, reason): "import line \(line): \(reason)"
         case .closed: "the store is closed"
         case let .syncFailed(reason): "the store could not be flushed to disk (\(reason)); reopen it"
+        case let .journalInUse(path): "the commit journal \(path) is in use by another process (is a server running on this data directory?)"
         }
     }
 }

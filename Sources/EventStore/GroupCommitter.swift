@@ -31,8 +31,8 @@ final class GroupCommitter: Sendable {
     private let clock: @Sendable () -> Int64
     private let maxBatch: Int
     private let hook: (any AppendHook)?
-    /// Flushes commits after the write lock is released (nil: not durable, nothing to wait for).
-    private let syncer: WALSyncer?
+    /// How commits are made durable (after the write lock is released) before they are told.
+    private let durability: Durability
     /// Whether a leader writes on its own thread (else every append waits on the writer queue).
     private let leaderWritesInline: Bool
     private let state = Mutex(State())
@@ -42,11 +42,11 @@ final class GroupCommitter: Sendable {
     typealias Head = (position: Int64, hash: EventDigest)
 
     init(pool: DatabasePool, hub: SubscriptionHub, clock: @escaping @Sendable () -> Int64, maxBatch: Int, hook: (any AppendHook)?,
-         syncer: WALSyncer?, leaderWritesInline: Bool = true) {
+         durability: Durability, leaderWritesInline: Bool = true) {
         self.leaderWritesInline = leaderWritesInline
         self.pool = pool
         self.hook = hook
-        self.syncer = syncer
+        self.durability = durability
         self.hub = hub
         self.clock = clock
         self.maxBatch = maxBatch
@@ -94,7 +94,7 @@ final class GroupCommitter: Sendable {
             return state.writing
         }
         if handOff { pool.asyncWriteWithoutTransaction { db in self.drain(db) } }
-        if flushes { syncer?.runFlushes() }
+        if flushes, case .log(let log) = durability { log.runFlushes() }
     }
 
     /// Writes a batch of queued followers (on the writer queue), then queues itself again while
@@ -127,15 +127,25 @@ final class GroupCommitter: Sendable {
     @discardableResult
     private func commit(_ batch: [Follower], _ db: Database, flushOnCaller: Bool = false) -> Bool {
         let (outcomes, outputs, committed) = write(batch.map(\.parts), db)
-        guard committed, let syncer else {
-            finish(batch, outcomes: outcomes, outputs: outputs)
-            return false
-        }
-        return syncer.committed(onCaller: flushOnCaller) { durability in
+        let finishWhenDurable: @Sendable (Result<Void, any Error>) -> Void = { durability in
             switch durability {
             case .success: self.finish(batch, outcomes: outcomes, outputs: outputs)
             case .failure(let error): self.finish(batch, outcomes: outcomes.map { $0.flatMap { _ in .failure(error) } }, outputs: [])
             }
+        }
+        switch durability {
+        case .log(let log) where committed:
+            return log.committed(onCaller: flushOnCaller, then: finishWhenDurable)
+        case .journal(let journal, let identity, let log) where committed:
+            let events = outcomes.flatMap { outcome in
+                guard case .success(let result) = outcome, !result.isRetry else { return [RecordedEvent]() }
+                return result.events
+            }
+            journal.record(events, of: identity, log: log, then: finishWhenDurable)
+            return false
+        default:
+            finish(batch, outcomes: outcomes, outputs: outputs)
+            return false
         }
     }
 
@@ -159,12 +169,12 @@ final class GroupCommitter: Sendable {
     private func write(_ batch: [[StreamAppend]], _ db: Database) -> ([Result<AppendResult, any Error>], [any Sendable], committed: Bool) {
         var outputs: [any Sendable] = []
         do {
-            if let syncer {
-                if let failure = syncer.failure { return (batch.map { _ in .failure(failure) }, [], false) }
-                // The syncer flushes after the commit, outside the write lock (see WALSyncer).
+            if durability.isDurable {
+                if let failure = durability.failure { return (batch.map { _ in .failure(failure) }, [], false) }
+                // The flush comes after the commit, outside the write lock (see WALSyncer, CommitJournal).
                 try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
             }
-            defer { if syncer != nil { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() } }
+            defer { if durability.isDurable { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() } }
             try db.beginTransaction(.immediate)
             var head = try cachedHead.withLock { $0 } ?? EventRows.head(db)
             let recordedAt = clock()

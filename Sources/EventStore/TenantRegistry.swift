@@ -20,6 +20,8 @@ public actor TenantRegistry {
     private var entries: [TenantID: Entry] = [:]
     private var tick: UInt64 = 0
     private var closed = false
+    /// False once a store evicted to make room failed to close cleanly.
+    private var evictionsClean = true
 
     public init(directory: DataDirectory, capacity: Int = 256, configuration: EventStore.Configuration = .init()) {
         self.init(directory: directory, capacity: capacity) { tenant in
@@ -59,13 +61,21 @@ public actor TenantRegistry {
     public func isOpen(_ tenant: TenantID) -> Bool { entries[tenant] != nil }
 
     /// Closes every store; later uses throw ``EventStoreError/closed``.
-    public func closeAll() async {
+    /// - Returns: whether every store closed cleanly (its log checkpointed into its file).
+    @discardableResult
+    public func closeAll() async -> Bool {
         closed = true
         let opened = entries.values.map(\.opening)
         entries = [:]
+        var clean = true
         for opening in opened {
-            try? await opening.value.close()
+            do {
+                try await opening.value.close()
+            } catch {
+                clean = false
+            }
         }
+        return clean && evictionsClean
     }
 
     private func acquire(_ tenant: TenantID) async throws -> EventStore {
@@ -102,7 +112,11 @@ public actor TenantRegistry {
             guard let (tenant, entry) = entries.filter({ $0.value.leases == 0 }).min(by: { $0.value.lastUse < $1.value.lastUse })
             else { return }
             entries[tenant] = nil
-            try? await entry.opening.value.close()
+            do {
+                try await entry.opening.value.close()
+            } catch {
+                evictionsClean = false
+            }
         }
     }
 }

@@ -28,12 +28,16 @@ final class WALSyncer: Sendable {
         var flushing = false
         var failure: EventStoreError?
         var descriptor: Int32 = -1
+        /// The store is closed: its close checkpointed the log into the file, durably.
+        var closed = false
     }
 
     private let walPath: String
     private let directoryPath: String
     private let queue: DispatchQueue
     private let state = Mutex(State())
+    /// Held by ``flushNow()`` and ``close()``, so that the descriptor is never closed under a flush.
+    private let outsideFlushes = Mutex(())
 
     /// A syncer for the store file at `path` (its log is `<path>-wal`).
     init(databasePath path: String, label: String) {
@@ -75,13 +79,24 @@ final class WALSyncer: Sendable {
         }
     }
 
-    /// Closes the log's descriptor (after the store's last commit).
+    /// Closes the log's descriptor (after the store's last commit, checkpointed durably).
     func close() {
-        let descriptor = state.withLock { state in
-            defer { state.descriptor = -1 }
-            return state.descriptor
+        outsideFlushes.withLock { _ in
+            let descriptor = state.withLock { state in
+                defer { (state.descriptor, state.closed) = (-1, true) }
+                return state.descriptor
+            }
+            if descriptor >= 0 { closeDescriptor(descriptor) }
         }
-        if descriptor >= 0 { closeDescriptor(descriptor) }
+    }
+
+    /// Flushes the log now, on the calling thread, outside the ticket order (a
+    /// ``CommitJournal`` retiring a segment); nothing to do once the store is closed.
+    func flushNow() throws {
+        try outsideFlushes.withLock { _ in
+            let (descriptor, closed) = state.withLock { ($0.descriptor, $0.closed) }
+            if !closed { try flush(descriptor) }
+        }
     }
 
     /// Flushes, and calls back what each flush covered, until no commit waits (on the syncer's
@@ -126,16 +141,3 @@ final class WALSyncer: Sendable {
     }
 }
 
-/// `fdatasync(2)` on Linux; `fsync(2)` where there is none (SQLite's own default on Darwin).
-private func syncData(_ descriptor: Int32) -> Int32 {
-    #if canImport(Glibc)
-    fdatasync(descriptor)
-    #else
-    fsync(descriptor)
-    #endif
-}
-
-/// `close(2)` (the syncer's own `close()` hides the name inside the type).
-private func closeDescriptor(_ descriptor: Int32) {
-    _ = close(descriptor)
-}

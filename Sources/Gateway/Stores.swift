@@ -6,33 +6,59 @@ import Projections
 /// The event stores the server works with: the platform store (waitlist, access), open for the
 /// server's life, and each tenant's store, opened on first use by a ``TenantRegistry`` with its
 /// own ``Projector`` as append hook; projections a store lacks or whose version changed are
-/// rebuilt when it opens.
+/// rebuilt when it opens. All of them make their appends durable through one ``CommitJournal``
+/// (`journal/` in the data directory): one disk flush for the appends of many tenants.
 public final class Stores: Sendable {
     public let directory: DataDirectory
     public let platform: EventStore
     let registry: TenantRegistry
+    let journal: CommitJournal
 
-    private init(directory: DataDirectory, platform: EventStore, registry: TenantRegistry) {
+    private init(directory: DataDirectory, platform: EventStore, registry: TenantRegistry, journal: CommitJournal) {
         self.directory = directory
         self.platform = platform
         self.registry = registry
+        self.journal = journal
     }
 
-    /// Opens the platform store (creating the directory when needed) and prepares its projections.
+    /// Opens the platform store (creating the directory when needed) and prepares its
+    /// projections, then gives every store the commits of the journal it lacks (after a power
+    /// cut) before anything else is written.
     public static func open(_ directory: DataDirectory, capacity: Int = 256, logger: Logger) async throws -> Stores {
-        let platform = try await openPrepared(.platform, in: directory, projector: .platform(), logger: logger)
+        let journal = try CommitJournal(directory: directory.journal)
+        let platform = try await openPrepared(.platform, in: directory, projector: .platform(), journal: journal, logger: logger)
         let registry = TenantRegistry(directory: directory, capacity: capacity) { tenant in
-            try await openPrepared(.tenant(tenant), in: directory, projector: .tenant(), logger: logger)
+            try await openPrepared(.tenant(tenant), in: directory, projector: .tenant(), journal: journal, logger: logger)
         }
-        return Stores(directory: directory, platform: platform, registry: registry)
+        let stores = Stores(directory: directory, platform: platform, registry: registry, journal: journal)
+        do {
+            let recovery = try await journal.recover { identity, lines in
+                switch identity {
+                case .platform: try await platform.restore(lines)
+                case .tenant(let tenant): try await registry.withStore(tenant) { try await $0.restore(lines) }
+                }
+            }
+            if recovery.restored > 0 {
+                logger.warning("restored commits from the journal", metadata: [
+                    "segments": "\(recovery.segments)", "records": "\(recovery.records)", "events": "\(recovery.restored)",
+                ])
+            }
+        } catch {
+            await stores.close()
+            throw error
+        }
+        return stores
     }
 
     /// Every store's writer runs on this queue (see ``EventStore/Configuration/writerTargetQueue``).
     private static let writers = DispatchQueue(label: "clawcloud.writers", qos: .userInitiated, attributes: .concurrent)
 
-    private static func openPrepared(_ identity: StoreIdentity, in directory: DataDirectory, projector: Projector, logger: Logger) async throws -> EventStore {
+    private static func openPrepared(
+        _ identity: StoreIdentity, in directory: DataDirectory, projector: Projector, journal: CommitJournal, logger: Logger
+    ) async throws -> EventStore {
         var configuration = EventStore.Configuration()
         configuration.hook = projector
+        configuration.journal = journal
         // Request handlers run on the cooperative pool: appends must not block it on an fsync.
         configuration.writesOnCallerThread = false
         configuration.writerTargetQueue = writers
@@ -63,10 +89,17 @@ public final class Stores: Sendable {
         try await registry.withStore(tenant, body)
     }
 
-    /// Closes every store (after in-flight work on them ends).
+    /// Closes every store (after in-flight work on them ends); when all closed cleanly, the
+    /// journal's segments go with them.
     public func close() async {
-        await registry.closeAll()
-        try? await platform.close()
+        var clean = await registry.closeAll()
+        do {
+            try await platform.close()
+        } catch {
+            clean = false
+        }
+        await journal.drain()
+        journal.close(retiring: clean)
     }
 }
 

@@ -20,6 +20,7 @@ struct BackupCommand: AsyncParsableCommand {
     var out: String
 
     func run() async throws {
+        try await options.recoverJournal()
         let source = options.directory
         let target = DataDirectory(path: out)
         if let existing = try? FileManager.default.contentsOfDirectory(atPath: target.root.path), !existing.isEmpty {

@@ -19,6 +19,7 @@ struct ExportCommand: AsyncParsableCommand {
     var tenant: TenantID
 
     func run() async throws {
+        try await options.recoverJournal()
         let store = try EventStore.open(.tenant(tenant), in: options.directory, create: false)
         let progress = ProgressReporter("export", total: store.head)
         var written: Int64 = 0

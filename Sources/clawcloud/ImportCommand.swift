@@ -28,6 +28,7 @@ struct ImportCommand: AsyncParsableCommand {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw ValidationError("cannot read \(file)")
         }
+        try await options.recoverJournal()
         // Projections apply to the imported events as they would to appends.
         var configuration = EventStore.Configuration()
         configuration.hook = Projector.tenant()

@@ -31,6 +31,7 @@ struct RebuildCommand: AsyncParsableCommand {
         if let projection, !known.contains(projection) {
             throw ValidationError("no projection named \(projection); known: \(known.joined(separator: ", "))")
         }
+        try await options.recoverJournal()
         let directory = options.directory
         // Which stores hold the projections asked for, and how many events each will replay.
         var stores: [(file: URL, identity: StoreIdentity, head: Int64)] = []

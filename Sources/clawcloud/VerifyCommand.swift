@@ -19,6 +19,7 @@ struct VerifyCommand: AsyncParsableCommand {
     var tenant: TenantID?
 
     func run() async throws {
+        try await options.recoverJournal()
         let directory = options.directory
         let files = try options.storeFiles(tenant: tenant)
         let progress = ProgressReporter("verify", unit: "stores", total: Int64(files.count))

@@ -1,0 +1,290 @@
+import Dispatch
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Makes the appends of many stores durable with one disk flush: a shared, append-only journal
+/// in front of the stores' own logs — group commit across stores.
+///
+/// A store's own flush (``WALSyncer``) covers one file, and one tenant rarely has two appends in
+/// flight, so with a hundred busy tenants every append pays a whole disk flush. A store given a
+/// journal (``EventStore/Configuration/journal``) still commits to its own file first, with
+/// `synchronous=NORMAL` (the frames reach the OS, not the disk), then hands the events it
+/// committed to the journal. The journal appends them as a ``JournalRecord`` and runs one
+/// `fdatasync` for every record written meanwhile, whichever store it belongs to; each append is
+/// acknowledged, and published, after the flush that covers it. A failed flush fails its appends
+/// and every later one.
+///
+/// After a power cut a store may lack its last commits; the journal still has them, and
+/// ``recover(_:)`` gives them back before anything else is written (see
+/// ``EventStore/restore(_:)``). A segment of the journal is retired once every store written
+/// while it was current has flushed its own log: at `segmentLimit` bytes the journal moves to a
+/// new segment, flushes the logs of those stores, then deletes the old segment.
+///
+/// ```swift
+/// let journal = try CommitJournal(directory: data.root.appendingPathComponent("journal"))
+/// var configuration = EventStore.Configuration()
+/// configuration.journal = journal
+/// // open the stores with `configuration`, then, before serving:
+/// try await journal.recover { identity, lines in try await store(identity).restore(lines) }
+/// ```
+public final class CommitJournal: Sendable {
+    typealias Completion = @Sendable (Result<Void, any Error>) -> Void
+
+    private struct State {
+        /// Framed records not yet written.
+        var buffer: [UInt8] = []
+        /// Records registered (the last ticket).
+        var registered: UInt64 = 0
+        var waiting: [(ticket: UInt64, then: Completion)] = []
+        var flushing = false
+        var failure: EventStoreError?
+        /// The segment being written: its number, descriptor and size (nil before ``recover(_:)``).
+        var segment: (number: Int, descriptor: Int32, size: Int)?
+        /// The logs of the stores with records in the current segment.
+        var written: [ObjectIdentifier: WALSyncer] = [:]
+    }
+
+    /// Where the segments live (`journal-<number>.log`).
+    public let directory: URL
+    private let segmentLimit: Int
+    private let state = Mutex(State())
+    /// An exclusive `flock` on `lock` in the directory, held for the journal's life: one process at a time.
+    private let lock: Int32
+    private let flusher = DispatchQueue(label: "clawcloud.journal.flush")
+    private let retirer = DispatchQueue(label: "clawcloud.journal.retire")
+
+    /// A journal in `directory` (created when missing). Nothing can be recorded before
+    /// ``recover(_:)`` has run.
+    ///
+    /// - Throws: ``EventStoreError/journalInUse(_:)`` while another process has it open.
+    public init(directory: URL, segmentLimit: Int = 16 << 20) throws {
+        self.directory = directory
+        self.segmentLimit = segmentLimit
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        lock = try Self.lock(directory)
+    }
+
+    private static func lock(_ directory: URL) throws -> Int32 {
+        let descriptor = open(directory.appendingPathComponent("lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot open \(directory.path)/lock: errno \(errno)") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            closeDescriptor(descriptor)
+            throw EventStoreError.journalInUse(directory.path)
+        }
+        return descriptor
+    }
+
+    /// Whether the journal in `directory` holds segments no process has open: commits that the
+    /// stores may lack, since the last process using it stopped without closing them (a crash,
+    /// a power cut). False while a server holds it.
+    public static func needsRecovery(in directory: URL) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        guard names.contains(where: { $0.hasPrefix("journal-") }), let descriptor = try? lock(directory) else { return false }
+        closeDescriptor(descriptor)
+        return true
+    }
+
+    /// Why appends can no longer be made durable, once a flush has failed.
+    var failure: EventStoreError? { state.withLock { $0.failure } }
+
+    // MARK: Recording
+
+    /// Records the events a store has just committed (call on its writer, right after the
+    /// commit, so that a store's records follow its commit order); `then` runs once they are
+    /// durable, or have failed. With no events (a retry of an append already committed), `then`
+    /// still waits for the flush under way, which may be the one covering the original.
+    func record(_ events: [RecordedEvent], of identity: StoreIdentity, log: WALSyncer, then: @escaping Completion) {
+        let framed = events.isEmpty ? [] : JournalRecord.encode(events, of: identity)
+        let start = state.withLock { state -> Bool in
+            if state.segment == nil, state.failure == nil {
+                state.failure = .syncFailed("the commit journal was used before it was recovered")
+            }
+            state.buffer += framed
+            if !framed.isEmpty { state.written[ObjectIdentifier(log)] = log }
+            state.registered += 1
+            state.waiting.append((state.registered, then))
+            guard !state.flushing else { return false }
+            state.flushing = true
+            return true
+        }
+        if start { flusher.async { self.runFlushes() } }
+    }
+
+    /// Waits until everything recorded so far is durable (or has failed).
+    public func drain() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            // A flusher is running while anything waits: it will take this ticket too.
+            let idle = state.withLock { state -> Bool in
+                if state.waiting.isEmpty && !state.flushing { return true }
+                state.registered += 1
+                state.waiting.append((state.registered, { _ in continuation.resume() }))
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
+
+    /// Writes and flushes what is buffered, and calls back what each flush covered, until nothing
+    /// waits. Runs on the flusher queue only, so callbacks run in ticket order.
+    private func runFlushes() {
+        while true {
+            let (bytes, target, segment, failure) = state.withLock { state in
+                defer { state.buffer.removeAll(keepingCapacity: true) }
+                return (state.buffer, state.registered, state.segment, state.failure)
+            }
+            let outcome: Result<Void, any Error> = if let failure {
+                .failure(failure)
+            } else if let segment {
+                Result { try Self.append(bytes, to: segment.descriptor) }
+            } else {
+                .failure(EventStoreError.syncFailed("the commit journal is closed"))
+            }
+            let done = state.withLock { state in
+                if case .failure(let error as EventStoreError) = outcome, state.failure == nil { state.failure = error }
+                if case .success = outcome { state.segment?.size += bytes.count }
+                let count = state.waiting.prefix { $0.ticket <= target }.count
+                defer { state.waiting.removeFirst(count) }
+                return Array(state.waiting.prefix(count))
+            }
+            for waiter in done { waiter.then(outcome) }
+            rotateIfFull()
+            let idle = state.withLock { state in
+                if state.waiting.isEmpty { state.flushing = false }
+                return !state.flushing
+            }
+            if idle { return }
+        }
+    }
+
+    /// Appends `bytes` to the segment and flushes it.
+    private static func append(_ bytes: [UInt8], to descriptor: Int32) throws {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            guard count > 0 else { throw EventStoreError.syncFailed("writing the commit journal: errno \(errno)") }
+            written += count
+        }
+        guard syncData(descriptor) == 0 else { throw EventStoreError.syncFailed("flushing the commit journal: errno \(errno)") }
+    }
+
+    // MARK: Segments
+
+    private func segmentURL(_ number: Int) -> URL {
+        directory.appendingPathComponent("journal-\(number).log")
+    }
+
+    /// The segment files present, oldest first.
+    private func segmentNumbers() throws -> [Int] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.path).compactMap { name -> Int? in
+            guard name.hasPrefix("journal-"), name.hasSuffix(".log") else { return nil }
+            return Int(name.dropFirst("journal-".count).dropLast(".log".count))
+        }.sorted()
+    }
+
+    /// Creates segment `number` (and makes its name durable).
+    private func createSegment(_ number: Int) throws -> Int32 {
+        let descriptor = open(segmentURL(number).path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot create journal segment \(number): errno \(errno)") }
+        try syncDirectory()
+        return descriptor
+    }
+
+    private func syncDirectory() throws {
+        let descriptor = open(directory.path, O_RDONLY | O_CLOEXEC)
+        defer { if descriptor >= 0 { closeDescriptor(descriptor) } }
+        guard descriptor >= 0, fsync(descriptor) == 0 else { throw EventStoreError.syncFailed("cannot sync \(directory.path): errno \(errno)") }
+    }
+
+    /// On the flusher, between flushes: once the segment is full, starts the next one and
+    /// retires the full one in the background.
+    private func rotateIfFull() {
+        guard let full = state.withLock({ $0.segment }), full.size >= segmentLimit else { return }
+        let next: Int32
+        do {
+            next = try createSegment(full.number + 1)
+        } catch {
+            state.withLock { if $0.failure == nil { $0.failure = error as? EventStoreError } }
+            return
+        }
+        let logs = state.withLock { state in
+            state.segment = (full.number + 1, next, 0)
+            defer { state.written = [:] }
+            return Array(state.written.values)
+        }
+        closeDescriptor(full.descriptor)
+        retirer.async { self.retire(full.number, flushing: logs) }
+    }
+
+    /// Deletes segment `number` once the logs of the stores it holds records of are flushed.
+    /// If one cannot be flushed, the segment stays (recovery will use it) and the journal fails.
+    private func retire(_ number: Int, flushing logs: [WALSyncer]) {
+        do {
+            for log in logs { try log.flushNow() }
+            try FileManager.default.removeItem(at: segmentURL(number))
+        } catch {
+            state.withLock { if $0.failure == nil { $0.failure = .syncFailed("retiring journal segment \(number): \(error)") } }
+        }
+    }
+
+    // MARK: Recovery
+
+    /// What ``recover(_:)`` found.
+    public struct Recovery: Sendable, Equatable {
+        /// Segments read.
+        public var segments: Int
+        /// Records read.
+        public var records: Int
+        /// Events the stores lacked and got back.
+        public var restored: Int
+    }
+
+    /// Gives every store the commits it lacks, then starts a new segment: `restore` is called
+    /// with each record, oldest first, and returns how many of its events the store lacked (see
+    /// ``EventStore/restore(_:)``, which checks the rest against what the store holds). The old
+    /// segments are deleted once every store has made what it got durable — `restore` must
+    /// return only then. Call once, before anything is appended to a store using the journal.
+    ///
+    /// A record cut short is only expected at the end of the newest segment (a write a power
+    /// cut interrupted, which was never acknowledged); anywhere else it is an error.
+    @discardableResult
+    public func recover(_ restore: (StoreIdentity, [Data]) async throws -> Int) async throws -> Recovery {
+        let numbers = try segmentNumbers()
+        var recovery = Recovery(segments: numbers.count, records: 0, restored: 0)
+        for (index, number) in numbers.enumerated() {
+            let (records, complete) = try JournalRecord.decode(Data(contentsOf: segmentURL(number)))
+            guard complete || index == numbers.count - 1 else {
+                throw EventStoreError.corruptStore("journal segment \(number) is damaged before its end")
+            }
+            for record in records {
+                recovery.records += 1
+                recovery.restored += try await restore(record.identity, record.lines)
+            }
+        }
+        for number in numbers { try FileManager.default.removeItem(at: segmentURL(number)) }
+        let first = (numbers.last ?? 0) + 1
+        let descriptor = try createSegment(first)
+        state.withLock { $0.segment = (first, descriptor, 0) }
+        return recovery
+    }
+
+    /// Stops writing (after ``drain()``) and lets go of the directory. With `retiring` (every
+    /// store using the journal closed cleanly, its log checkpointed into its file durably), the
+    /// segments are deleted; otherwise they stay for the next ``recover(_:)``.
+    public func close(retiring: Bool) {
+        let descriptor = state.withLock { state in
+            defer { state.segment = nil }
+            return state.segment?.descriptor
+        }
+        if let descriptor { closeDescriptor(descriptor) }
+        if retiring, let numbers = try? segmentNumbers() {
+            for number in numbers { try? FileManager.default.removeItem(at: segmentURL(number)) }
+            try? syncDirectory()
+        }
+        closeDescriptor(lock)
+    }
+}

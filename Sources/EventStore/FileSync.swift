@@ -1,0 +1,19 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// `fdatasync(2)` on Linux; `fsync(2)` where there is none (SQLite's own default on Darwin).
+func syncData(_ descriptor: Int32) -> Int32 {
+    #if canImport(Glibc)
+    fdatasync(descriptor)
+    #else
+    fsync(descriptor)
+    #endif
+}
+
+/// `close(2)`, for types whose own `close()` hides the name.
+func closeDescriptor(_ descriptor: Int32) {
+    _ = close(descriptor)
+}

@@ -1,0 +1,179 @@
+@testable import EventStore
+import Foundation
+import Testing
+
+@Suite("Commit journal")
+struct CommitJournalTests {
+    /// Stores of `tenants` in `scratch`, sharing one journal (recovered, so ready to record).
+    static func open(_ tenants: [String], in scratch: ScratchDirectory, segmentLimit: Int = 16 << 20)
+        async throws -> (CommitJournal, [EventStore])
+    {
+        let journal = try CommitJournal(directory: scratch.url.appendingPathComponent("journal"), segmentLimit: segmentLimit)
+        var configuration = EventStore.Configuration()
+        configuration.journal = journal
+        configuration.writesOnCallerThread = false
+        let stores = try tenants.map { try EventStore.open(.tenant(TenantID($0)), in: scratch.data, configuration: configuration) }
+        try await journal.recover { identity, lines in
+            guard let store = stores.first(where: { $0.identity == identity }) else { return 0 }
+            return try await store.restore(lines)
+        }
+        return (journal, stores)
+    }
+
+    /// A copy of the files of `store` (file and log, as the disk would hold them) into `target`.
+    static func copyFiles(of store: EventStore, to target: ScratchDirectory) throws {
+        let destination = target.data.file(for: store.identity)
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        for suffix in ["", "-wal"] {
+            let source = URL(fileURLWithPath: store.url.path + suffix)
+            guard FileManager.default.fileExists(atPath: source.path) else { continue }
+            try FileManager.default.copyItem(at: source, to: URL(fileURLWithPath: destination.path + suffix))
+        }
+    }
+
+    static func copyJournal(from source: ScratchDirectory, to target: ScratchDirectory) throws {
+        try FileManager.default.copyItem(at: source.url.appendingPathComponent("journal"), to: target.url.appendingPathComponent("journal"))
+    }
+
+    static func events(_ store: EventStore) async throws -> [RecordedEvent] {
+        try await store.read(after: 0, limit: 1_000)
+    }
+
+    @Test("records read back as written; a record cut short or damaged ends the segment there")
+    func framing() throws {
+        let events = (1...3).map { position in
+            RecordedEvent(position: Int64(position), stream: "s", streamVersion: Int64(position), id: UUID(), type: "test.happened",
+                          schemaVersion: 1, data: Data(#"{"n":\#(position)}"#.utf8), metadata: Data("{}".utf8),
+                          recordedAt: 1_764_000_000_000, hash: .zero)
+        }
+        let identity = StoreIdentity.tenant(try TenantID("user_a"))
+        let first = JournalRecord.encode(Array(events.prefix(2)), of: identity)
+        let second = JournalRecord.encode([events[2]], of: .platform)
+        let whole = Data(first + second)
+        let (records, complete) = try JournalRecord.decode(whole)
+        #expect(complete)
+        #expect(records == [JournalRecord(identity: identity, lines: events.prefix(2).map(EventLine.encode)),
+                            JournalRecord(identity: .platform, lines: [EventLine.encode(events[2])])])
+        for cut in [first.count + 1, first.count + 15, whole.count - 1] {
+            let (kept, ended) = try JournalRecord.decode(whole.prefix(cut))
+            #expect(!ended)
+            #expect(kept.count == 1)
+        }
+        var damaged = whole
+        damaged[damaged.count - 5] ^= 0x01
+        #expect(try JournalRecord.decode(damaged).records.count == 1)
+    }
+
+    @Test("a store that lost its last commits in a power cut gets them back from the journal, byte for byte")
+    func restoresLostCommits() async throws {
+        let live = ScratchDirectory()
+        let crashed = ScratchDirectory()
+        defer { live.remove(); crashed.remove() }
+        let (journal, stores) = try await Self.open(["user_a", "user_b"], in: live)
+        let (a, b) = (stores[0], stores[1])
+        for index in 1...5 {
+            try await a.append([event("a\(index)")], to: "s")
+            try await b.append([event("b\(index)")], to: "s")
+        }
+        // The disk after a power cut: user_a's file as it was after five appends (its later
+        // frames never reached the disk), user_b's as it is now, and the journal.
+        try Self.copyFiles(of: a, to: crashed)
+        for index in 6...9 { try await a.append([event("a\(index)")], to: "s", expecting: .exact(Int64(index - 1))) }
+        try await b.append([event("b6"), event("b7")], to: "s")
+        try Self.copyFiles(of: b, to: crashed)
+        try Self.copyJournal(from: live, to: crashed)
+        let expected = (try await Self.events(a), try await Self.events(b))
+        for store in stores { try await store.close() }
+        await journal.drain()
+        journal.close(retiring: false)
+
+        let (reopened, recovered) = try await Self.open(["user_a", "user_b"], in: crashed)
+        #expect(try await Self.events(recovered[0]) == expected.0)
+        #expect(try await Self.events(recovered[1]) == expected.1)
+        #expect(recovered[0].head == 9)
+        // The old segments are gone; new appends continue the restored logs.
+        let segments = try FileManager.default.contentsOfDirectory(atPath: reopened.directory.path).filter { $0.hasPrefix("journal-") }
+        #expect(segments.count == 1)
+        let next = try await recovered[0].append([event("a10")], to: "s", expecting: .exact(9))
+        #expect(next.position == 10)
+        #expect(try await recovered[0].verify().isIntact)
+        for store in recovered { try await store.close() }
+        reopened.close(retiring: false)
+    }
+
+    @Test("a journal record that contradicts the store's log stops recovery")
+    func refusesDivergence() async throws {
+        let live = ScratchDirectory()
+        let other = ScratchDirectory()
+        defer { live.remove(); other.remove() }
+        let (journal, stores) = try await Self.open(["user_a"], in: live)
+        try await stores[0].append([event("original")], to: "s")
+        await journal.drain()
+        // Another history for the same tenant, with the first history's journal.
+        let (otherJournal, otherStores) = try await Self.open(["user_a"], in: other)
+        try await otherStores[0].append([event("different")], to: "s")
+        try await otherStores[0].close()
+        otherJournal.close(retiring: false)
+        try FileManager.default.removeItem(at: other.url.appendingPathComponent("journal"))
+        try Self.copyJournal(from: live, to: other)
+        try await stores[0].close()
+        journal.close(retiring: false)
+
+        await #expect(throws: EventStoreError.self) { _ = try await Self.open(["user_a"], in: other) }
+    }
+
+    @Test("full segments are retired once the stores' logs are flushed, and what they held stays recoverable")
+    func retiresSegments() async throws {
+        let live = ScratchDirectory()
+        let crashed = ScratchDirectory()
+        defer { live.remove(); crashed.remove() }
+        let (journal, stores) = try await Self.open(["user_a", "user_b"], in: live, segmentLimit: 2_048)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in stores {
+                group.addTask { for index in 1...200 { try await store.append([event("e\(index)")], to: "s") } }
+            }
+            try await group.waitForAll()
+        }
+        await journal.drain()
+        var segments: [String] = []
+        for _ in 0..<200 {
+            segments = try FileManager.default.contentsOfDirectory(atPath: journal.directory.path).filter { $0.hasPrefix("journal-") }
+            if segments.count <= 2 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // 400 records of ~400 bytes went through segments of 2 KB: all but the newest (and one
+        // being retired) are gone.
+        #expect(segments.count <= 2)
+        #expect(journal.failure == nil)
+        try Self.copyFiles(of: stores[0], to: crashed)
+        try Self.copyFiles(of: stores[1], to: crashed)
+        try Self.copyJournal(from: live, to: crashed)
+        for store in stores { try await store.close() }
+        journal.close(retiring: false)
+        let (_, recovered) = try await Self.open(["user_a", "user_b"], in: crashed)
+        #expect(recovered.map(\.head) == [200, 200])
+        for store in recovered { try await store.close() }
+    }
+}
+
+extension CommitJournalTests {
+    @Test("one process at a time: a second journal on the same directory is refused; segments left by a crash need recovery")
+    func exclusive() async throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (journal, stores) = try await Self.open(["user_a"], in: scratch)
+        try await stores[0].append([event("one")], to: "s")
+        #expect(throws: EventStoreError.journalInUse(journal.directory.path)) {
+            _ = try CommitJournal(directory: journal.directory)
+        }
+        // While it is held, no one else may recover it.
+        #expect(!CommitJournal.needsRecovery(in: journal.directory))
+        try await stores[0].close()
+        journal.close(retiring: false)
+        #expect(CommitJournal.needsRecovery(in: journal.directory))
+        let (again, reopened) = try await Self.open(["user_a"], in: scratch)
+        try await reopened[0].close()
+        again.close(retiring: true)
+        #expect(!CommitJournal.needsRecovery(in: journal.directory))
+    }
+}
