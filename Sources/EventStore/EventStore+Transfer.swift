@@ -46,11 +46,15 @@ extension EventStore {
     /// Gives the store back commits a ``CommitJournal`` kept of it (export lines, in order):
     /// lines the log already holds must be there as they are (same position, same hash); the
     /// rest must continue the log, and are checked and appended as an import is, in one
-    /// transaction with `synchronous=FULL` — durable when this returns.
+    /// transaction with `synchronous=FULL`. When this returns, all of them are durable in the
+    /// store — those it already held too (after a crash of the process alone, they may still
+    /// have been in the OS, not on disk), so the journal can let go of them.
     ///
     /// - Returns: how many events were appended.
     public func restore(_ lines: [Data]) async throws -> Int {
-        Int(try await importLines(lines, keepingStored: true, progress: nil).events)
+        let restored = try await importLines(lines, keepingStored: true, progress: nil).events
+        try durability.log?.flushNow()
+        return Int(restored)
     }
 
     /// Appends `lines` (see ``importJSONL(from:progress:)``); with `keepingStored`, lines at or

@@ -61,7 +61,7 @@ public final class EventStore: Sendable {
     let hub: SubscriptionHub
     let committer: GroupCommitter
     /// How appends reach the disk before they are acknowledged.
-    private let durability: Durability
+    let durability: Durability
 
     /// Opens (or creates) the store of `identity` inside `directory`.
     ///
