@@ -134,8 +134,9 @@ public final class CommitJournal: Sendable {
     private func runFlushes() {
         while true {
             let (bytes, target, segment, failure) = state.withLock { state in
-                defer { state.buffer.removeAll(keepingCapacity: true) }
-                return (state.buffer, state.registered, state.segment, state.failure)
+                var bytes: [UInt8] = []
+                swap(&bytes, &state.buffer)
+                return (bytes, state.registered, state.segment, state.failure)
             }
             let outcome: Result<Void, any Error> = if let failure {
                 .failure(failure)
