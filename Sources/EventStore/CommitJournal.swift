@@ -42,11 +42,24 @@ public final class CommitJournal: Sendable {
         var registered: UInt64 = 0
         var waiting: [(ticket: UInt64, then: Completion)] = []
         var flushing = false
+        /// Records in `buffer`.
+        var pendingRecords = 0
         var failure: EventStoreError?
         /// The segment being written: its number, descriptor and size (nil before ``recover(_:)``).
         var segment: (number: Int, descriptor: Int32, size: Int)?
         /// The logs of the stores with records in the current segment.
         var written: [ObjectIdentifier: WALSyncer] = [:]
+        var statistics = Statistics()
+    }
+
+    /// What the journal has done since it opened.
+    public struct Statistics: Sendable, Equatable {
+        /// Flushes run (one `fdatasync` each).
+        public var flushes = 0
+        /// Records made durable: one per store commit.
+        public var records = 0
+        /// Bytes written.
+        public var bytes = 0
     }
 
     /// Where the segments live (`journal-<number>.log`).
@@ -92,6 +105,9 @@ public final class CommitJournal: Sendable {
     /// Why appends can no longer be made durable, once a flush has failed.
     var failure: EventStoreError? { state.withLock { $0.failure } }
 
+    /// Flushes, records and bytes so far: records per flush is how many commits share a disk flush.
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
     // MARK: Recording
 
     /// Records the events a store has just committed (call on its writer, right after the
@@ -105,7 +121,10 @@ public final class CommitJournal: Sendable {
                 state.failure = .syncFailed("the commit journal was used before it was recovered")
             }
             state.buffer += framed
-            if !framed.isEmpty { state.written[ObjectIdentifier(log)] = log }
+            if !framed.isEmpty {
+                state.written[ObjectIdentifier(log)] = log
+                state.pendingRecords += 1
+            }
             state.registered += 1
             state.waiting.append((state.registered, then))
             guard !state.flushing else { return false }
@@ -133,10 +152,11 @@ public final class CommitJournal: Sendable {
     /// waits. Runs on the flusher queue only, so callbacks run in ticket order.
     private func runFlushes() {
         while true {
-            let (bytes, target, segment, failure) = state.withLock { state in
+            let (bytes, records, target, segment, failure) = state.withLock { state in
                 var bytes: [UInt8] = []
                 swap(&bytes, &state.buffer)
-                return (bytes, state.registered, state.segment, state.failure)
+                defer { state.pendingRecords = 0 }
+                return (bytes, state.pendingRecords, state.registered, state.segment, state.failure)
             }
             let outcome: Result<Void, any Error> = if let failure {
                 .failure(failure)
@@ -147,7 +167,12 @@ public final class CommitJournal: Sendable {
             }
             let done = state.withLock { state in
                 if case .failure(let error as EventStoreError) = outcome, state.failure == nil { state.failure = error }
-                if case .success = outcome { state.segment?.size += bytes.count }
+                if case .success = outcome {
+                    state.segment?.size += bytes.count
+                    state.statistics.flushes += 1
+                    state.statistics.records += records
+                    state.statistics.bytes += bytes.count
+                }
                 let count = state.waiting.prefix { $0.ticket <= target }.count
                 defer { state.waiting.removeFirst(count) }
                 return Array(state.waiting.prefix(count))

@@ -1,7 +1,9 @@
+import EventStore
 import Synchronization
 
 /// The server's counters, served as Prometheus text on `/metrics`: requests by method, route
-/// and status, request latency (histogram), events appended, stream subscribers and outbox depth.
+/// and status, request latency (histogram), events appended, stream subscribers, outbox depth,
+/// and the commit journal's flushes, records and bytes.
 public final class Metrics: Sendable {
     private struct RequestKey: Hashable {
         let method: String
@@ -45,8 +47,8 @@ public final class Metrics: Sendable {
     func streamClosed() { subscribers.subtract(1, ordering: .relaxed) }
     func setOutboxDepth(_ depth: Int) { outbox.store(depth, ordering: .relaxed) }
 
-    /// The Prometheus text exposition.
-    public func render() -> String {
+    /// The Prometheus text exposition, with the commit journal's figures when given.
+    public func render(journal: CommitJournal.Statistics? = nil) -> String {
         let state = state.withLock { $0 }
         var lines = [
             "# HELP clawcloud_http_requests_total HTTP requests by method, route and status.",
@@ -72,6 +74,17 @@ public final class Metrics: Sendable {
             "# HELP clawcloud_outbox_depth Runtime calls recorded and not yet finished.", "# TYPE clawcloud_outbox_depth gauge",
             "clawcloud_outbox_depth \(outbox.load(ordering: .relaxed))",
         ]
+        if let journal {
+            lines += [
+                "# HELP clawcloud_journal_flushes_total Disk flushes of the commit journal.", "# TYPE clawcloud_journal_flushes_total counter",
+                "clawcloud_journal_flushes_total \(journal.flushes)",
+                "# HELP clawcloud_journal_records_total Store commits made durable by the journal (per flush: commits sharing a disk flush).",
+                "# TYPE clawcloud_journal_records_total counter",
+                "clawcloud_journal_records_total \(journal.records)",
+                "# HELP clawcloud_journal_bytes_total Bytes written to the commit journal.", "# TYPE clawcloud_journal_bytes_total counter",
+                "clawcloud_journal_bytes_total \(journal.bytes)",
+            ]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -193,9 +193,13 @@ struct GatewayTests {
             }
             #expect(paths.values.reduce(0) { $0 + ($1.objectValue?.count ?? 0) } == gateway.services.routes.all.count)
             _ = try await client.call(.get, "/api/threads")
+            _ = try await client.call(.post, "/api/threads", body: #"{"title":"counted"}"#)
             let metrics = String(buffer: try await client.execute(uri: "/api/metrics", method: .get).body)
             #expect(metrics.contains(#"clawcloud_http_requests_total{method="GET",route="/api/threads",status="200"} 1"#))
             #expect(metrics.contains("clawcloud_stream_subscribers 0"))
+            // The thread's commit went through the journal: one record, at least one flush.
+            #expect(metrics.contains("clawcloud_journal_records_total 1\n"))
+            #expect(!metrics.contains("clawcloud_journal_flushes_total 0\n"))
         }
     }
 

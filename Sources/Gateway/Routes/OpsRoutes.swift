@@ -10,9 +10,9 @@ extension API {
             Envelope.ok(["status": "ok", "service": "clawcloud"])
         }
 
-        route(.get, "metrics", "Prometheus metrics: requests, latencies, appends, stream subscribers, outbox depth.", produces: "text") { _, _ in
+        route(.get, "metrics", "Prometheus metrics: requests, latencies, appends, stream subscribers, outbox depth, commit journal.", produces: "text") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: services.metrics.render())))
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: services.metrics.render(journal: services.stores.journal.statistics))))
         }
 
         route(.get, "openapi.json", "This API as an OpenAPI 3.1 document.", produces: "json") { _, _ in
