@@ -270,10 +270,11 @@ public final class CommitJournal: Sendable {
     }
 
     /// Gives every store the commits it lacks, then starts a new segment: `restore` is called
-    /// with each record, oldest first, and returns how many of its events the store lacked (see
-    /// ``EventStore/restore(_:)``, which checks the rest against what the store holds). The old
-    /// segments are deleted once every store has made what it got durable — `restore` must
-    /// return only then. Call once, before anything is appended to a store using the journal.
+    /// once per store with the lines of all its records, oldest first, and returns how many of
+    /// them the store lacked (see ``EventStore/restore(_:)``, which checks the rest against what
+    /// the store holds). The old segments are deleted once every store has made what it got
+    /// durable — `restore` must return only then. Call once, before anything is appended to a
+    /// store using the journal.
     ///
     /// A record cut short is only expected at the end of the newest segment (a write a power
     /// cut interrupted, which was never acknowledged); anywhere else it is an error.
@@ -281,16 +282,20 @@ public final class CommitJournal: Sendable {
     public func recover(_ restore: (StoreIdentity, [Data]) async throws -> Int) async throws -> Recovery {
         let numbers = try segmentNumbers()
         var recovery = Recovery(segments: numbers.count, records: 0, restored: 0)
+        var stores: [StoreIdentity] = []
+        var lines: [StoreIdentity: [Data]] = [:]
         for (index, number) in numbers.enumerated() {
             let (records, complete) = try JournalRecord.decode(Data(contentsOf: segmentURL(number)))
             guard complete || index == numbers.count - 1 else {
                 throw EventStoreError.corruptStore("journal segment \(number) is damaged before its end")
             }
+            recovery.records += records.count
             for record in records {
-                recovery.records += 1
-                recovery.restored += try await restore(record.identity, record.lines)
+                if lines[record.identity] == nil { stores.append(record.identity) }
+                lines[record.identity, default: []] += record.lines
             }
         }
+        for identity in stores { recovery.restored += try await restore(identity, lines[identity] ?? []) }
         for number in numbers { try FileManager.default.removeItem(at: segmentURL(number)) }
         let first = (numbers.last ?? 0) + 1
         let descriptor = try createSegment(first)
