@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Domain
+import EventStore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -129,6 +130,36 @@ struct ServerProcessTests {
         restarted.process.waitUntilExit()
         #expect(restarted.process.terminationStatus == 0)
         #expect(try ServerProcess.verify(data) == 0)
+    }
+
+    /// The journal's segment files in the data directory.
+    func segments() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: DataDirectory(data).journal.path)) ?? []
+        return names.filter { $0.hasPrefix("journal-") }
+    }
+
+    @Test("after kill -9 an offline command first restores the stores from the server's commit journal; after SIGTERM nothing is left to restore")
+    func journalAfterCrash() async throws {
+        defer { try? FileManager.default.removeItem(at: data.deletingLastPathComponent()) }
+        let server = try await ServerProcess(data: data)
+        for index in 0..<20 { #expect(try await server.send(.POST, "/threads", body: #"{"title":"t\#(index)"}"#).status == 201) }
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        let journal = DataDirectory(data).journal
+        #expect(!segments().isEmpty)
+        #expect(CommitJournal.needsRecovery(in: journal))
+        #expect(try ServerProcess.verify(data) == 0)
+        #expect(segments().isEmpty)
+
+        let restarted = try await ServerProcess(data: data)
+        let listed = try await restarted.send(.GET, "/threads?limit=100").json["data"]
+        if case .array(let threads)? = listed { #expect(threads.count == 20) } else { Issue.record("no thread list: \(String(describing: listed))") }
+        #expect(!segments().isEmpty)
+        restarted.process.terminate()
+        restarted.process.waitUntilExit()
+        #expect(restarted.process.terminationStatus == 0)
+        #expect(segments().isEmpty)
+        #expect(!CommitJournal.needsRecovery(in: journal))
     }
 
     @Test("SIGTERM stops the server gracefully: an open stream ends, the process exits 0 and the stores verify")
