@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// One identity's append-only event log in one SQLite file (WAL; every append flushed to disk
-/// before it is acknowledged, see ``WALSyncer``).
+/// before it is acknowledged, see ``WALSyncer`` and ``CommitJournal``).
 ///
 /// ```swift
 /// let store = try EventStore.open(.tenant(try TenantID("user_42")), in: DataDirectory(path: "data"))

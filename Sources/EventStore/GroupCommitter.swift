@@ -12,8 +12,9 @@ import Synchronization
 /// at once, on the database's writer queue. So a lone writer pays one transaction per append and
 /// many concurrent writers pay one per batch. Inside a batch each append runs in its own
 /// savepoint, so a conflict or a bad retry fails that caller alone. A durable store's commits are
-/// flushed by its ``WALSyncer`` after the write lock is released; events are published to
-/// subscribers only once durable, and callers are resumed after that.
+/// flushed after the write lock is released, by its ``WALSyncer`` or by the ``CommitJournal`` it
+/// shares with other stores (see ``Durability``); events are published to subscribers only once
+/// durable, and callers are resumed after that.
 final class GroupCommitter: Sendable {
     private struct Follower: Sendable {
         let parts: [StreamAppend]
