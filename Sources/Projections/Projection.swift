@@ -41,15 +41,15 @@ public struct EventContext: Sendable {
 }
 
 /// A row change, published after commit: `{projection, collection, key, op, row, position}`.
-public struct ProjectionChange: Sendable, Equatable, Codable {
-    public enum Operation: String, Sendable, Codable { case upsert, delete }
+public struct ProjectionChange: Sendable, Equatable {
+    public enum Operation: String, Sendable { case upsert, delete }
 
     public let projection: String
     public let collection: String
     public let key: String
     public let op: Operation
     /// The row after the change (nil for a delete).
-    public let row: JSONValue?
+    public let row: Row?
     /// The position of the event that made the change.
     public let position: Int64
 }

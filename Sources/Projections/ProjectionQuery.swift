@@ -77,7 +77,7 @@ extension Projector {
                 for row in rows {
                     changes.append(ProjectionChange(
                         projection: projection.name, collection: collection, key: row["key"], op: .upsert,
-                        row: try Self.object(row["body"]).json, position: row["position"]))
+                        row: try Self.object(row["body"]), position: row["position"]))
                 }
             }
         }

@@ -261,7 +261,7 @@ public final class Workset {
                 guard let slot = table.slots[key] else { continue }
                 changes.append(ProjectionChange(
                     projection: table.projection, collection: table.collection, key: key,
-                    op: slot.row == nil ? .delete : .upsert, row: slot.row?.json, position: slot.position))
+                    op: slot.row == nil ? .delete : .upsert, row: slot.row, position: slot.position))
             }
         }
         try Self.write(render(), db, tombstones: collectChanges)

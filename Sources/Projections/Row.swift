@@ -47,7 +47,7 @@ public struct Row: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public func string(_ key: String) -> String? { self[key]?.stringValue }
 
     /// Writes the row as compact JSON.
-    func write(into bytes: inout [UInt8]) { JSONWriter.writeObject(members, into: &bytes) }
+    public func write(into bytes: inout [UInt8]) { JSONWriter.writeObject(members, into: &bytes) }
 
     public static func == (lhs: Row, rhs: Row) -> Bool {
         lhs.members.count == rhs.members.count && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }

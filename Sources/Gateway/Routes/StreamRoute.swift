@@ -111,15 +111,24 @@ struct ChangeStream {
         return groups
     }
 
+    /// One SSE message: `data:` is `{"changes":[…],"position":P}`, written straight to bytes
+    /// (members in key order, as ``JSONWriter`` writes objects; each row as the projection renders it).
     private static func message(_ changes: [ProjectionChange]) -> ByteBuffer {
         let position = changes[0].position
-        let data: JSONValue = [
-            "position": .integer(position),
-            "changes": .array(changes.map { change in
-                ["projection": .string(change.projection), "collection": .string(change.collection), "key": .string(change.key),
-                 "op": .string(change.op.rawValue), "row": change.row ?? .null, "position": .integer(change.position)]
-            }),
-        ]
-        return ByteBuffer(string: "id: \(position)\nevent: change\ndata: \(JSONWriter.string(data))\n\n")
+        var bytes = Array("id: \(position)\nevent: change\ndata: {\"changes\":[".utf8)
+        for (index, change) in changes.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += #"{"collection":"#.utf8
+            JSONWriter.writeString(change.collection, into: &bytes)
+            bytes += #","key":"#.utf8
+            JSONWriter.writeString(change.key, into: &bytes)
+            bytes += #","op":"\#(change.op.rawValue)","position":\#(change.position),"projection":"#.utf8
+            JSONWriter.writeString(change.projection, into: &bytes)
+            bytes += #","row":"#.utf8
+            if let row = change.row { row.write(into: &bytes) } else { bytes += "null".utf8 }
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes += "],\"position\":\(position)}\n\n".utf8
+        return ByteBuffer(bytes: bytes)
     }
 }
