@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+@testable import Projections
 import Testing
 
 /// One Server-Sent Event.
@@ -154,5 +155,25 @@ struct StreamTests {
             #expect(Set(seen).isDisjoint(with: rest))
             #expect(Set(seen + rest).count == 200)
         }
+    }
+}
+
+extension StreamTests {
+    @Test("a stream message's bytes are the JSON the writer makes of it: members in key order, strings escaped, deletes with a null row")
+    func messageBytes() {
+        let row: Projections.Row = ["title": "say \"hi\"\n", "id": "t1", "count": 2]
+        let changes = [
+            ProjectionChange(projection: "threads_index", collection: "threads", key: "t\"1", op: .upsert, row: row, position: 7),
+            ProjectionChange(projection: "hatchery_graph", collection: "nodes", key: "n1", op: .delete, row: nil, position: 7),
+        ]
+        let expected: JSONValue = [
+            "position": 7,
+            "changes": [
+                ["projection": "threads_index", "collection": "threads", "key": "t\"1", "op": "upsert", "row": row.json, "position": 7],
+                ["projection": "hatchery_graph", "collection": "nodes", "key": "n1", "op": "delete", "row": .null, "position": 7],
+            ],
+        ]
+        let message = String(buffer: ChangeStream.message(changes))
+        #expect(message == "id: 7\nevent: change\ndata: \(JSONWriter.string(expected))\n\n")
     }
 }

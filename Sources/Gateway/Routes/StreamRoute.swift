@@ -113,7 +113,7 @@ struct ChangeStream {
 
     /// One SSE message: `data:` is `{"changes":[…],"position":P}`, written straight to bytes
     /// (members in key order, as ``JSONWriter`` writes objects; each row as the projection renders it).
-    private static func message(_ changes: [ProjectionChange]) -> ByteBuffer {
+    static func message(_ changes: [ProjectionChange]) -> ByteBuffer {
         let position = changes[0].position
         var bytes = Array("id: \(position)\nevent: change\ndata: {\"changes\":[".utf8)
         for (index, change) in changes.enumerated() {
