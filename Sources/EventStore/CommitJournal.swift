@@ -305,14 +305,15 @@ public final class CommitJournal: Sendable {
 
     /// Stops writing (after ``drain()``) and lets go of the directory. With `retiring` (every
     /// store using the journal closed cleanly, its log checkpointed into its file durably), the
-    /// segments are deleted; otherwise they stay for the next ``recover(_:)``.
+    /// segments are deleted — but only after a ``recover(_:)`` that finished: segments a recovery
+    /// could not restore always stay for the next one.
     public func close(retiring: Bool) {
         let descriptor = state.withLock { state in
             defer { state.segment = nil }
             return state.segment?.descriptor
         }
         if let descriptor { closeDescriptor(descriptor) }
-        if retiring, let numbers = try? segmentNumbers() {
+        if retiring, descriptor != nil, let numbers = try? segmentNumbers() {
             for number in numbers { try? FileManager.default.removeItem(at: segmentURL(number)) }
             try? syncDirectory()
         }

@@ -65,3 +65,31 @@ struct JournalRecoveryTests {
         await recovered.close()
     }
 }
+
+extension JournalRecoveryTests {
+    @Test("a journal that contradicts a store stops the server from starting, and stays for an operator to look at")
+    func divergenceKeepsTheJournal() async throws {
+        let first = FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-journal-\(UUID().uuidString)")
+        let second = FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-journal-\(UUID().uuidString)")
+        defer { for url in [first, second] { try? FileManager.default.removeItem(at: url) } }
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let tenant = try TenantID("user_power")
+        // Two different histories of one tenant; the second directory gets the first's journal.
+        for (directory, title) in [(first, "One"), (second, "Two")] {
+            let stores = try await Stores.open(DataDirectory(directory), logger: logger)
+            var thread = ThreadDecider.initialState
+            try await Self.run(.create(threadId: "t1", kind: .chat, title: title), on: &thread, stores, tenant)
+            if directory == first {
+                try FileManager.default.copyItem(at: first.appendingPathComponent("journal"), to: first.appendingPathComponent("kept"))
+            }
+            await stores.close()
+        }
+        let journal = DataDirectory(second).journal
+        try FileManager.default.removeItem(at: journal)
+        try FileManager.default.moveItem(at: first.appendingPathComponent("kept"), to: journal)
+        await #expect(throws: EventStoreError.self) { _ = try await Stores.open(DataDirectory(second), logger: logger) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: journal.path).contains { $0.hasPrefix("journal-") })
+        #expect(CommitJournal.needsRecovery(in: journal))
+    }
+}
