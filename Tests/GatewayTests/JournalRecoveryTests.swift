@@ -11,6 +11,17 @@ import Testing
 struct JournalRecoveryTests {
     static let context = DecisionContext(actor: "user_power", tenant: "user_power", now: 1_764_000_000_000)
 
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// A data directory under the system temp directory (the test removes it).
+    static func scratch() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-journal-\(UUID().uuidString)")
+    }
+
     /// Appends the events of a thread command to the tenant's store, as the API would.
     static func run(_ command: ThreadDecider.Command, on state: inout ThreadDecider.State, _ stores: Stores, _ tenant: TenantID) async throws {
         let events = try ThreadDecider.decide(command, state, context)
@@ -31,12 +42,9 @@ struct JournalRecoveryTests {
 
     @Test("after a power cut, a tenant's store gets its acknowledged commits back from the journal when the server starts, views included")
     func powerCut() async throws {
-        let live = FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-journal-\(UUID().uuidString)")
-        let crashed = FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-journal-\(UUID().uuidString)")
+        let (live, crashed) = (Self.scratch(), Self.scratch())
         defer { for url in [live, crashed] { try? FileManager.default.removeItem(at: url) } }
-        var logger = Logger(label: "test")
-        logger.logLevel = .error
-        let tenant = try TenantID("user_power")
+        let (logger, tenant) = (Self.logger, try TenantID("user_power"))
         let stores = try await Stores.open(DataDirectory(live), logger: logger)
         var thread = ThreadDecider.initialState
         try await Self.run(.create(threadId: "t1", kind: .chat, title: "Power"), on: &thread, stores, tenant)
@@ -69,12 +77,9 @@ struct JournalRecoveryTests {
 extension JournalRecoveryTests {
     @Test("a journal that contradicts a store stops the server from starting, and stays for an operator to look at")
     func divergenceKeepsTheJournal() async throws {
-        let first = FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-journal-\(UUID().uuidString)")
-        let second = FileManager.default.temporaryDirectory.appendingPathComponent("clawcloud-journal-\(UUID().uuidString)")
+        let (first, second) = (Self.scratch(), Self.scratch())
         defer { for url in [first, second] { try? FileManager.default.removeItem(at: url) } }
-        var logger = Logger(label: "test")
-        logger.logLevel = .error
-        let tenant = try TenantID("user_power")
+        let (logger, tenant) = (Self.logger, try TenantID("user_power"))
         // Two different histories of one tenant; the second directory gets the first's journal.
         for (directory, title) in [(first, "One"), (second, "Two")] {
             let stores = try await Stores.open(DataDirectory(directory), logger: logger)
