@@ -26,7 +26,13 @@ public final class Stores: Sendable {
     /// cut) before anything else is written.
     public static func open(_ directory: DataDirectory, capacity: Int = 256, logger: Logger) async throws -> Stores {
         let journal = try CommitJournal(directory: directory.journal)
-        let platform = try await openPrepared(.platform, in: directory, projector: .platform(), journal: journal, logger: logger)
+        let platform: EventStore
+        do {
+            platform = try await openPrepared(.platform, in: directory, projector: .platform(), journal: journal, logger: logger)
+        } catch {
+            journal.close(retiring: false)
+            throw error
+        }
         let registry = TenantRegistry(directory: directory, capacity: capacity) { tenant in
             try await openPrepared(.tenant(tenant), in: directory, projector: .tenant(), journal: journal, logger: logger)
         }
