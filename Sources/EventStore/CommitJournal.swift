@@ -33,18 +33,11 @@ import Darwin
 /// try await journal.recover { identity, lines in try await store(identity).restore(lines) }
 /// ```
 public final class CommitJournal: Sendable {
-    typealias Completion = @Sendable (Result<Void, any Error>) -> Void
-
     private struct State {
-        /// Framed records not yet written.
+        /// Framed records not yet written (each appended before its ticket is registered).
         var buffer: [UInt8] = []
-        /// Records registered (the last ticket).
-        var registered: UInt64 = 0
-        var waiting: [(ticket: UInt64, then: Completion)] = []
-        var flushing = false
         /// Records in `buffer`.
         var pendingRecords = 0
-        var failure: EventStoreError?
         /// The segment being written: its number, descriptor and size (nil before ``recover(_:)``).
         var segment: (number: Int, descriptor: Int32, size: Int)?
         /// The logs of the stores with records in the current segment.
@@ -66,6 +59,7 @@ public final class CommitJournal: Sendable {
     public let directory: URL
     private let segmentLimit: Int
     private let state = Mutex(State())
+    private let tickets = FlushTickets()
     /// An exclusive `flock` on `lock` in the directory, held for the journal's life: one process at a time.
     private let lock: Int32
     private let flusher = DispatchQueue(label: "clawcloud.journal.flush")
@@ -96,14 +90,13 @@ public final class CommitJournal: Sendable {
     /// stores may lack, since the last process using it stopped without closing them (a crash,
     /// a power cut). False while a server holds it.
     public static func needsRecovery(in directory: URL) -> Bool {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        guard names.contains(where: { $0.hasPrefix("journal-") }), let descriptor = try? lock(directory) else { return false }
+        guard let numbers = try? segmentNumbers(in: directory), !numbers.isEmpty, let descriptor = try? lock(directory) else { return false }
         closeDescriptor(descriptor)
         return true
     }
 
     /// Why appends can no longer be made durable, once a flush has failed.
-    var failure: EventStoreError? { state.withLock { $0.failure } }
+    var failure: EventStoreError? { tickets.failure }
 
     /// Flushes, records and bytes so far: records per flush is how many commits share a disk flush.
     public var statistics: Statistics { state.withLock { $0.statistics } }
@@ -114,76 +107,50 @@ public final class CommitJournal: Sendable {
     /// commit, so that a store's records follow its commit order); `then` runs once they are
     /// durable, or have failed. With no events (a retry of an append already committed), `then`
     /// still waits for the flush under way, which may be the one covering the original.
-    func record(_ events: [RecordedEvent], of identity: StoreIdentity, log: WALSyncer, then: @escaping Completion) {
+    func record(_ events: [RecordedEvent], of identity: StoreIdentity, log: WALSyncer, then: @escaping FlushTickets.Completion) {
         let framed = events.isEmpty ? [] : JournalRecord.encode(events, of: identity)
-        let start = state.withLock { state -> Bool in
-            if state.segment == nil, state.failure == nil {
-                state.failure = .syncFailed("the commit journal was used before it was recovered")
-            }
+        let recovered = state.withLock { state -> Bool in
             state.buffer += framed
             if !framed.isEmpty {
                 state.written[ObjectIdentifier(log)] = log
                 state.pendingRecords += 1
             }
-            state.registered += 1
-            state.waiting.append((state.registered, then))
-            guard !state.flushing else { return false }
-            state.flushing = true
-            return true
+            return state.segment != nil
         }
-        if start { flusher.async { self.runFlushes() } }
+        if !recovered { tickets.fail(.syncFailed("the commit journal was used before it was recovered")) }
+        if tickets.register(then) { flusher.async { self.runFlushes() } }
     }
 
     /// Waits until everything recorded so far is durable (or has failed).
     public func drain() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            // A flusher is running while anything waits: it will take this ticket too.
-            let idle = state.withLock { state -> Bool in
-                if state.waiting.isEmpty && !state.flushing { return true }
-                state.registered += 1
-                state.waiting.append((state.registered, { _ in continuation.resume() }))
-                return false
-            }
-            if idle { continuation.resume() }
-        }
+        await tickets.drain()
     }
 
-    /// Writes and flushes what is buffered, and calls back what each flush covered, until nothing
-    /// waits. Runs on the flusher queue only, so callbacks run in ticket order.
+    /// Writes and flushes what is buffered, on the flusher queue, until nothing waits (see
+    /// ``FlushTickets``); between flushes, moves to a new segment when the current one is full.
     private func runFlushes() {
-        while true {
-            let (bytes, records, target, segment, failure) = state.withLock { state in
+        tickets.run {
+            // Every ticket taken so far has its record in the buffer: records go in before tickets.
+            let (bytes, records, segment) = state.withLock { state in
                 var bytes: [UInt8] = []
                 swap(&bytes, &state.buffer)
                 defer { state.pendingRecords = 0 }
-                return (bytes, state.pendingRecords, state.registered, state.segment, state.failure)
+                return (bytes, state.pendingRecords, state.segment)
             }
-            let outcome: Result<Void, any Error> = if let failure {
-                .failure(failure)
-            } else if let segment {
-                Result { try Self.append(bytes, to: segment.descriptor) }
-            } else {
-                .failure(EventStoreError.syncFailed("the commit journal is closed"))
+            guard let segment else { return .failure(EventStoreError.syncFailed("the commit journal is closed")) }
+            do {
+                try Self.append(bytes, to: segment.descriptor)
+            } catch {
+                return .failure(error)
             }
-            let done = state.withLock { state in
-                if case .failure(let error as EventStoreError) = outcome, state.failure == nil { state.failure = error }
-                if case .success = outcome {
-                    state.segment?.size += bytes.count
-                    state.statistics.flushes += 1
-                    state.statistics.records += records
-                    state.statistics.bytes += bytes.count
-                }
-                let count = state.waiting.prefix { $0.ticket <= target }.count
-                defer { state.waiting.removeFirst(count) }
-                return Array(state.waiting.prefix(count))
+            state.withLock { state in
+                state.segment?.size += bytes.count
+                state.statistics.flushes += 1
+                state.statistics.records += records
+                state.statistics.bytes += bytes.count
             }
-            for waiter in done { waiter.then(outcome) }
             rotateIfFull()
-            let idle = state.withLock { state in
-                if state.waiting.isEmpty { state.flushing = false }
-                return !state.flushing
-            }
-            if idle { return }
+            return .success(())
         }
     }
 
@@ -206,6 +173,10 @@ public final class CommitJournal: Sendable {
 
     /// The segment files present, oldest first.
     private func segmentNumbers() throws -> [Int] {
+        try Self.segmentNumbers(in: directory)
+    }
+
+    private static func segmentNumbers(in directory: URL) throws -> [Int] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).compactMap { name -> Int? in
             guard name.hasPrefix("journal-"), name.hasSuffix(".log") else { return nil }
             return Int(name.dropFirst("journal-".count).dropLast(".log".count))
@@ -216,14 +187,8 @@ public final class CommitJournal: Sendable {
     private func createSegment(_ number: Int) throws -> Int32 {
         let descriptor = open(segmentURL(number).path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot create journal segment \(number): errno \(errno)") }
-        try syncDirectory()
+        try syncDirectory(directory.path)
         return descriptor
-    }
-
-    private func syncDirectory() throws {
-        let descriptor = open(directory.path, O_RDONLY | O_CLOEXEC)
-        defer { if descriptor >= 0 { closeDescriptor(descriptor) } }
-        guard descriptor >= 0, fsync(descriptor) == 0 else { throw EventStoreError.syncFailed("cannot sync \(directory.path): errno \(errno)") }
     }
 
     /// On the flusher, between flushes: once the segment is full, starts the next one and
@@ -234,7 +199,7 @@ public final class CommitJournal: Sendable {
         do {
             next = try createSegment(full.number + 1)
         } catch {
-            state.withLock { if $0.failure == nil { $0.failure = error as? EventStoreError } }
+            tickets.fail(error as? EventStoreError ?? .syncFailed("creating journal segment \(full.number + 1): \(error)"))
             return
         }
         let logs = state.withLock { state in
@@ -253,7 +218,7 @@ public final class CommitJournal: Sendable {
             for log in logs { try log.flushNow() }
             try FileManager.default.removeItem(at: segmentURL(number))
         } catch {
-            state.withLock { if $0.failure == nil { $0.failure = .syncFailed("retiring journal segment \(number): \(error)") } }
+            tickets.fail(.syncFailed("retiring journal segment \(number): \(error)"))
         }
     }
 
@@ -315,7 +280,7 @@ public final class CommitJournal: Sendable {
         if let descriptor { closeDescriptor(descriptor) }
         if retiring, descriptor != nil, let numbers = try? segmentNumbers() {
             for number in numbers { try? FileManager.default.removeItem(at: segmentURL(number)) }
-            try? syncDirectory()
+            try? syncDirectory(directory.path)
         }
         closeDescriptor(lock)
     }

@@ -74,9 +74,10 @@ extension EventStore {
                 lineNumber += 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 do {
-                    if keepingStored, try Self.isStored(line, upTo: position, db) { continue }
+                    let decoded = try EventLine.decode(line)
+                    if keepingStored, try Self.isStored(decoded, upTo: position, db) { continue }
                     let event = try Self.importedEvent(
-                        from: line, after: position, previous: previous, streamVersions: &streamVersions, db)
+                        decoded, after: position, previous: previous, streamVersions: &streamVersions, db)
                     try EventRows.insert(event, db)
                     pending.append(event)
                     position = event.position
@@ -103,10 +104,9 @@ extension EventStore {
         return summary
     }
 
-    /// Whether `line` is an event the log holds at or before `head`, exactly (else an error);
+    /// Whether `decoded` is an event the log holds at or before `head`, exactly (else an error);
     /// false when it comes after `head`.
-    private static func isStored(_ line: Data, upTo head: Int64, _ db: Database) throws -> Bool {
-        let decoded = try EventLine.decode(line)
+    private static func isStored(_ decoded: EventLine.Decoded, upTo head: Int64, _ db: Database) throws -> Bool {
         guard decoded.position <= head else { return false }
         let stored = try EventRows.log(after: decoded.position - 1, through: decoded.position, limit: 1, db).first
         guard let stored, stored.hash == decoded.hash else {
@@ -116,9 +116,8 @@ extension EventStore {
     }
 
     private static func importedEvent(
-        from line: Data, after position: Int64, previous: EventDigest, streamVersions: inout [String: Int64], _ db: Database
+        _ decoded: EventLine.Decoded, after position: Int64, previous: EventDigest, streamVersions: inout [String: Int64], _ db: Database
     ) throws -> RecordedEvent {
-        let decoded = try EventLine.decode(line)
         try NewEvent(id: decoded.id, type: decoded.type, schemaVersion: decoded.schemaVersion,
                      data: decoded.data, metadata: decoded.metadata).validate()
         guard decoded.position == position + 1 else {

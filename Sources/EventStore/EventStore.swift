@@ -19,7 +19,7 @@ public final class EventStore: Sendable {
         /// Milliseconds since 1970 UTC, stamped on appended events.
         public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
         /// `true` (the default): an append is acknowledged only once its commit is flushed to disk
-        /// (``WALSyncer``), and other writes use `synchronous=FULL`. `false`: `synchronous=NORMAL`
+        /// (by the store's ``WALSyncer``, or by ``journal``), and other writes use `synchronous=FULL`. `false`: `synchronous=NORMAL`
         /// and no flush (scratch stores, fixtures, benchmarks).
         public var durable = true
         /// Reader connections in the pool.
@@ -133,8 +133,12 @@ public final class EventStore: Sendable {
         self.configuration = configuration
         self.pool = pool
         self.hub = SubscriptionHub(committed: head)
-        let log = WALSyncer(databasePath: url.path, label: identity.description)
-        self.durability = if !configuration.durable { .none } else if let journal = configuration.journal { .journal(journal, identity, log: log) } else { .log(log) }
+        if configuration.durable {
+            let log = WALSyncer(databasePath: url.path, label: identity.description)
+            durability = if let journal = configuration.journal { .journal(journal, identity, log: log) } else { .log(log) }
+        } else {
+            durability = .none
+        }
         self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch, hook: configuration.hook,
                                         durability: durability, leaderWritesInline: configuration.writesOnCallerThread)
     }

@@ -22,11 +22,6 @@ import Darwin
 /// callers and every later one: the store must be reopened.
 final class WALSyncer: Sendable {
     private struct State {
-        /// Commits registered (the last ticket).
-        var registered: UInt64 = 0
-        var waiting: [(ticket: UInt64, then: @Sendable (Result<Void, any Error>) -> Void)] = []
-        var flushing = false
-        var failure: EventStoreError?
         var descriptor: Int32 = -1
         /// The store is closed: its close checkpointed the log into the file, durably.
         var closed = false
@@ -35,6 +30,7 @@ final class WALSyncer: Sendable {
     private let walPath: String
     private let directoryPath: String
     private let queue: DispatchQueue
+    private let tickets = FlushTickets()
     private let state = Mutex(State())
     /// Held by ``flushNow()`` and ``close()``, so that the descriptor is never closed under a flush.
     private let outsideFlushes = Mutex(())
@@ -47,7 +43,7 @@ final class WALSyncer: Sendable {
     }
 
     /// Why the store can no longer be flushed, once a flush has failed.
-    var failure: EventStoreError? { state.withLock { $0.failure } }
+    var failure: EventStoreError? { tickets.failure }
 
     /// Registers a commit that has just been written (call on the writer, right after the
     /// commit, so tickets follow commit order); `then` runs once it is durable, or has failed.
@@ -57,14 +53,7 @@ final class WALSyncer: Sendable {
     /// ``runFlushes()`` — after releasing the write lock.
     @discardableResult
     func committed(onCaller: Bool = false, then: @escaping @Sendable (Result<Void, any Error>) -> Void) -> Bool {
-        let start = state.withLock { state -> Bool in
-            state.registered += 1
-            state.waiting.append((state.registered, then))
-            guard !state.flushing else { return false }
-            state.flushing = true
-            return true
-        }
-        guard start else { return false }
+        guard tickets.register(then) else { return false }
         if onCaller { return true }
         queue.async { self.runFlushes() }
         return false
@@ -72,11 +61,7 @@ final class WALSyncer: Sendable {
 
     /// Waits until every commit registered so far is durable (or has failed).
     func drain() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let idle = state.withLock { $0.waiting.isEmpty && !$0.flushing }
-            if idle { return continuation.resume() }
-            committed { _ in continuation.resume() }
-        }
+        await tickets.drain()
     }
 
     /// Closes the log's descriptor (after the store's last commit, checkpointed durably).
@@ -100,26 +85,9 @@ final class WALSyncer: Sendable {
     }
 
     /// Flushes, and calls back what each flush covered, until no commit waits (on the syncer's
-    /// queue, or on a caller that ``committed(onCaller:then:)`` chose). One flusher at a time:
-    /// it stays the flusher until it has called back everything it took, so callbacks run in
-    /// ticket order, never two at once.
+    /// queue, or on a caller that ``committed(onCaller:then:)`` chose); see ``FlushTickets``.
     func runFlushes() {
-        while true {
-            let (target, descriptor, failure) = state.withLock { ($0.registered, $0.descriptor, $0.failure) }
-            let outcome: Result<Void, any Error> = failure.map { .failure($0) } ?? Result { try flush(descriptor) }
-            let done = state.withLock { state in
-                if case .failure(let error as EventStoreError) = outcome { state.failure = error }
-                let count = state.waiting.prefix { $0.ticket <= target }.count
-                defer { state.waiting.removeFirst(count) }
-                return Array(state.waiting.prefix(count))
-            }
-            for waiter in done { waiter.then(outcome) }
-            let idle = state.withLock { state in
-                if state.waiting.isEmpty { state.flushing = false }
-                return !state.flushing
-            }
-            if idle { return }
-        }
+        tickets.run { Result { try flush(state.withLock { $0.descriptor }) } }
     }
 
     /// One `fdatasync` of the log, opening it (and syncing its directory entry) the first time.
@@ -129,11 +97,11 @@ final class WALSyncer: Sendable {
             descriptor = open(walPath, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot open \(walPath): errno \(errno)") }
             // The log's directory entry must be durable too, once: a new file's name is data.
-            let directory = open(directoryPath, O_RDONLY | O_CLOEXEC)
-            defer { if directory >= 0 { closeDescriptor(directory) } }
-            guard directory >= 0, fsync(directory) == 0 else {
+            do {
+                try syncDirectory(directoryPath)
+            } catch {
                 closeDescriptor(descriptor)
-                throw EventStoreError.syncFailed("cannot sync \(directoryPath): errno \(errno)")
+                throw error
             }
             state.withLock { $0.descriptor = descriptor }
         }

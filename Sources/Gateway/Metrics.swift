@@ -47,8 +47,8 @@ public final class Metrics: Sendable {
     func streamClosed() { subscribers.subtract(1, ordering: .relaxed) }
     func setOutboxDepth(_ depth: Int) { outbox.store(depth, ordering: .relaxed) }
 
-    /// The Prometheus text exposition, with the commit journal's figures when given.
-    public func render(journal: CommitJournal.Statistics? = nil) -> String {
+    /// The Prometheus text exposition, with the commit journal's figures.
+    public func render(journal: CommitJournal.Statistics) -> String {
         let state = state.withLock { $0 }
         var lines = [
             "# HELP clawcloud_http_requests_total HTTP requests by method, route and status.",
@@ -73,18 +73,14 @@ public final class Metrics: Sendable {
             "clawcloud_stream_subscribers \(subscribers.load(ordering: .relaxed))",
             "# HELP clawcloud_outbox_depth Runtime calls recorded and not yet finished.", "# TYPE clawcloud_outbox_depth gauge",
             "clawcloud_outbox_depth \(outbox.load(ordering: .relaxed))",
+            "# HELP clawcloud_journal_flushes_total Disk flushes of the commit journal.", "# TYPE clawcloud_journal_flushes_total counter",
+            "clawcloud_journal_flushes_total \(journal.flushes)",
+            "# HELP clawcloud_journal_records_total Store commits made durable by the journal (per flush: commits sharing a disk flush).",
+            "# TYPE clawcloud_journal_records_total counter",
+            "clawcloud_journal_records_total \(journal.records)",
+            "# HELP clawcloud_journal_bytes_total Bytes written to the commit journal.", "# TYPE clawcloud_journal_bytes_total counter",
+            "clawcloud_journal_bytes_total \(journal.bytes)",
         ]
-        if let journal {
-            lines += [
-                "# HELP clawcloud_journal_flushes_total Disk flushes of the commit journal.", "# TYPE clawcloud_journal_flushes_total counter",
-                "clawcloud_journal_flushes_total \(journal.flushes)",
-                "# HELP clawcloud_journal_records_total Store commits made durable by the journal (per flush: commits sharing a disk flush).",
-                "# TYPE clawcloud_journal_records_total counter",
-                "clawcloud_journal_records_total \(journal.records)",
-                "# HELP clawcloud_journal_bytes_total Bytes written to the commit journal.", "# TYPE clawcloud_journal_bytes_total counter",
-                "clawcloud_journal_bytes_total \(journal.bytes)",
-            ]
-        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -177,3 +177,22 @@ extension CommitJournalTests {
         #expect(!CommitJournal.needsRecovery(in: journal.directory))
     }
 }
+
+extension CommitJournalTests {
+    @Test("an append the journal cannot make durable is not acknowledged, nor any after it")
+    func failureIsNotAcknowledged() async throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        // A journal not yet recovered has no segment to write: its flushes fail.
+        let journal = try CommitJournal(directory: scratch.url.appendingPathComponent("journal"))
+        var configuration = EventStore.Configuration()
+        configuration.journal = journal
+        let store = try EventStore.open(.tenant(TenantID("user_a")), in: scratch.data, configuration: configuration)
+        await #expect(throws: EventStoreError.self) { try await store.append([event("lost")], to: "s") }
+        await #expect(throws: EventStoreError.self) { try await store.append([event("later")], to: "s") }
+        #expect(journal.failure != nil)
+        #expect(store.head == 0)
+        try? await store.close()
+        journal.close(retiring: false)
+    }
+}
