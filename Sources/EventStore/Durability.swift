@@ -17,7 +17,7 @@ enum Durability: Sendable {
         switch self {
         case .none: nil
         case .log(let log): log.failure
-        case .journal(let journal, _, let log): journal.failure ?? log.failure
+        case .journal(let journal, _, _): journal.failure
         }
     }
 
