@@ -40,8 +40,8 @@ public final class CommitJournal: Sendable {
         var pendingRecords = 0
         /// The segment being written: its number, descriptor and size (nil before ``recover(_:)``).
         var segment: (number: Int, descriptor: Int32, size: Int)?
-        /// The logs of the stores with records in the current segment.
-        var written: [ObjectIdentifier: WALSyncer] = [:]
+        /// The stores with records in the current segment.
+        var written: [ObjectIdentifier: any JournaledStore] = [:]
         var statistics = Statistics()
     }
 
@@ -107,18 +107,24 @@ public final class CommitJournal: Sendable {
     /// commit, so that a store's records follow its commit order); `then` runs once they are
     /// durable, or have failed. With no events (a retry of an append already committed), `then`
     /// still waits for the flush under way, which may be the one covering the original.
-    func record(_ events: [RecordedEvent], of identity: StoreIdentity, log: WALSyncer, then: @escaping FlushTickets.Completion) {
+    func record(_ events: [RecordedEvent], of identity: StoreIdentity, store: any JournaledStore, then: @escaping FlushTickets.Completion) {
         let framed = events.isEmpty ? [] : JournalRecord.encode(events, of: identity)
         let recovered = state.withLock { state -> Bool in
             state.buffer += framed
             if !framed.isEmpty {
-                state.written[ObjectIdentifier(log)] = log
+                state.written[ObjectIdentifier(store)] = store
                 state.pendingRecords += 1
             }
             return state.segment != nil
         }
         if !recovered { tickets.fail(.syncFailed("the commit journal was used before it was recovered")) }
         if tickets.register(then) { flusher.async { self.runFlushes() } }
+    }
+
+    /// Fails every append not yet acknowledged, and every later one: a store lost commits the
+    /// journal covers, and only ``recover(_:)``, in the next process, gives them back.
+    func fail(_ error: EventStoreError) {
+        tickets.fail(error)
     }
 
     /// Waits until everything recorded so far is durable (or has failed).
@@ -202,20 +208,21 @@ public final class CommitJournal: Sendable {
             tickets.fail(error as? EventStoreError ?? .syncFailed("creating journal segment \(full.number + 1): \(error)"))
             return
         }
-        let logs = state.withLock { state in
+        let stores = state.withLock { state in
             state.segment = (full.number + 1, next, 0)
             defer { state.written = [:] }
             return Array(state.written.values)
         }
         closeDescriptor(full.descriptor)
-        retirer.async { self.retire(full.number, flushing: logs) }
+        retirer.async { self.retire(full.number, settling: stores) }
     }
 
-    /// Deletes segment `number` once the logs of the stores it holds records of are flushed.
-    /// If one cannot be flushed, the segment stays (recovery will use it) and the journal fails.
-    private func retire(_ number: Int, flushing logs: [WALSyncer]) {
+    /// Deletes segment `number` once the stores it holds records of have committed and flushed
+    /// them in their own files. If one cannot, the segment stays (recovery will use it) and the
+    /// journal fails.
+    private func retire(_ number: Int, settling stores: [any JournaledStore]) {
         do {
-            for log in logs { try log.flushNow() }
+            for store in stores { try store.settleLog() }
             try FileManager.default.removeItem(at: segmentURL(number))
         } catch {
             tickets.fail(.syncFailed("retiring journal segment \(number): \(error)"))
@@ -284,4 +291,11 @@ public final class CommitJournal: Sendable {
         }
         closeDescriptor(lock)
     }
+}
+
+/// A store whose commits a ``CommitJournal`` covers.
+protocol JournaledStore: AnyObject, Sendable {
+    /// Commits what the store holds open and flushes its log (blocking): before the journal lets
+    /// go of a segment, what it holds must be durable in the store's own file.
+    func settleLog() throws
 }

@@ -12,6 +12,7 @@ extension EventStore {
         }
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         let copy = try DatabaseQueue(path: destination.path)
+        try await committer.settle()
         try pool.backup(to: copy)
         try copy.close()
     }

@@ -63,7 +63,7 @@ extension EventStore {
         _ lines: some Sequence<Data> & Sendable, keepingStored: Bool, progress: (@Sendable (Int64) -> Void)?
     ) async throws -> ImportSummary {
         let batchSize = Int64(configuration.readBatchSize)
-        let summary = try await pool.write { db -> ImportSummary in
+        let summary = try await write { db -> ImportSummary in
             self.committer.forgetHead()
             var (position, previous) = try EventRows.head(db)
             var streamVersions: [String: Int64] = [:]

@@ -20,7 +20,7 @@ extension EventStore {
     ///
     /// - Parameter progress: called after each batch with the last position checked.
     public func verify(progress: (@Sendable (Int64) -> Void)? = nil) async throws -> VerificationReport {
-        try await pool.read { db in
+        try await read { db in
             var report = VerificationReport(eventsVerified: 0, firstBadPosition: nil, problems: [])
             let triggers = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
             for missing in StoreSchema.appendOnlyTriggers where !triggers.contains(missing) {

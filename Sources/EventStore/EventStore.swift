@@ -47,6 +47,9 @@ public final class EventStore: Sendable {
         /// then acknowledged once the journal's flush covers it: one disk flush for the appends of
         /// every store using the journal, instead of one per store (see ``CommitJournal``).
         public var journal: CommitJournal?
+        /// With a ``journal``: how long the store's own transaction may stay open across
+        /// acknowledged appends (see ``DeferredCommit``).
+        public var deferredCommit = DeferredCommit()
 
         public init() {}
     }
@@ -56,8 +59,9 @@ public final class EventStore: Sendable {
     /// The file.
     public let url: URL
     public let configuration: Configuration
-    /// The underlying pool, for projections that live in the same file.
-    public let pool: DatabasePool
+    /// The underlying pool. Everything outside the store goes through ``read(_:)``, ``write(_:)``
+    /// and ``writeWithoutTransaction(_:)``, which first commit what appends left open.
+    let pool: DatabasePool
     let hub: SubscriptionHub
     let committer: GroupCommitter
     /// How appends reach the disk before they are acknowledged.
@@ -106,6 +110,8 @@ public final class EventStore: Sendable {
         grdb.busyMode = .timeout(10)
         grdb.label = identity.description
         grdb.writeTargetQueue = configuration.writerTargetQueue
+        // A journaled store's appends leave their transaction open (see DeferredCommit).
+        grdb.allowsUnsafeTransactions = configuration.durable && configuration.journal != nil
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: url.path, configuration: grdb)
@@ -140,7 +146,8 @@ public final class EventStore: Sendable {
             durability = .none
         }
         self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch, hook: configuration.hook,
-                                        durability: durability, leaderWritesInline: configuration.writesOnCallerThread)
+                                        durability: durability, deferred: configuration.deferredCommit,
+                                        leaderWritesInline: configuration.writesOnCallerThread)
     }
 
     // MARK: Appending
@@ -185,6 +192,35 @@ public final class EventStore: Sendable {
         }
     }
 
+    // MARK: Database access
+
+    /// Reads the file (projections live in it too), seeing every acknowledged append.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await committer.settle()
+        return try await pool.read(body)
+    }
+
+    /// Writes to the file in one transaction of its own, on the store's writer.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// Runs `body` on the store's writer, outside any transaction (for pragmas, or transactions
+    /// `body` manages itself).
+    public func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            try self.committer.commitOpen(db)
+            return try body(db)
+        }
+    }
+
     // MARK: Reading
 
     /// The last committed position (0 for an empty log).
@@ -192,22 +228,22 @@ public final class EventStore: Sendable {
 
     /// Up to `limit` events with `after < position <= through`, in order.
     public func read(after position: Int64, through last: Int64 = .max, limit: Int) async throws -> [RecordedEvent] {
-        try await pool.read { db in try EventRows.log(after: position, through: last, limit: limit, db) }
+        try await read { db in try EventRows.log(after: position, through: last, limit: limit, db) }
     }
 
     /// The events of `stream` from `version` on (1 = from its start), in order.
     public func readStream(_ stream: String, from version: Int64 = 1, limit: Int = .max) async throws -> [RecordedEvent] {
-        try await pool.read { db in try EventRows.stream(stream, from: version, limit: limit, db) }
+        try await read { db in try EventRows.stream(stream, from: version, limit: limit, db) }
     }
 
     /// The event with `id`, if it was appended.
     public func event(id: UUID) async throws -> RecordedEvent? {
-        try await pool.read { db in try EventRows.event(id: id, db) }
+        try await read { db in try EventRows.event(id: id, db) }
     }
 
     /// The current version of `stream` (0 when it has no event).
     public func version(of stream: String) async throws -> Int64 {
-        try await pool.read { db in try EventRows.version(of: stream, db) }
+        try await read { db in try EventRows.version(of: stream, db) }
     }
 
     /// Calls `body` with successive batches of the log after `position`, until the head as it was
@@ -236,9 +272,10 @@ public final class EventStore: Sendable {
     /// Writes what is queued, ends subscriptions and closes the file. Later calls throw ``EventStoreError/closed``.
     public func close() async throws {
         committer.close()
-        try await pool.writeWithoutTransaction { db in
+        try await writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
+        committer.markClosed()
         await durability.drain()
         // The checkpoint made the log durable in the file: the log needs no flush from now on.
         durability.log?.close()

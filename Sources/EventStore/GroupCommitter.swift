@@ -14,7 +14,8 @@ import Synchronization
 /// savepoint, so a conflict or a bad retry fails that caller alone. A durable store's commits are
 /// flushed after the write lock is released, by its ``WALSyncer`` or by the ``CommitJournal`` it
 /// shares with other stores (see ``Durability``); events are published to subscribers only once
-/// durable, and callers are resumed after that.
+/// durable, and callers are resumed after that. With a journal the store's own transaction
+/// stays open across appends (see ``DeferredCommit``): ``commitOpen(_:)`` and ``settle()`` end it.
 final class GroupCommitter: Sendable {
     private struct Follower: Sendable {
         let parts: [StreamAppend]
@@ -25,6 +26,18 @@ final class GroupCommitter: Sendable {
         var queue: [Follower] = []
         var writing = false
         var closed = false
+    }
+
+    /// The write transaction a journaled store leaves open across appends (``DeferredCommit``).
+    private struct OpenTransaction {
+        /// Appends it holds.
+        var appends = 0
+        /// A timed commit is on its way.
+        var commitScheduled = false
+        /// The store is closed: its connection must not be touched again.
+        var finished = false
+        /// Why appends it held were rolled back (a commit failed): the store is broken.
+        var lost: EventStoreError?
     }
 
     private let pool: DatabasePool
@@ -39,12 +52,16 @@ final class GroupCommitter: Sendable {
     private let state = Mutex(State())
     /// The last committed position and hash; read and written only on the database writer.
     private let cachedHead = Mutex<Head?>(nil)
+    /// With a journal: when the open transaction commits (nil: every batch commits at once).
+    private let deferred: DeferredCommit?
+    private let open = Mutex(OpenTransaction())
 
     typealias Head = (position: Int64, hash: EventDigest)
 
     init(pool: DatabasePool, hub: SubscriptionHub, clock: @escaping @Sendable () -> Int64, maxBatch: Int, hook: (any AppendHook)?,
-         durability: Durability, leaderWritesInline: Bool = true) {
+         durability: Durability, deferred: DeferredCommit? = nil, leaderWritesInline: Bool = true) {
         self.leaderWritesInline = leaderWritesInline
+        self.deferred = if case .journal = durability { deferred } else { nil }
         self.pool = pool
         self.hook = hook
         self.durability = durability
@@ -82,6 +99,12 @@ final class GroupCommitter: Sendable {
     /// Refuses new appends; those already queued are still written.
     func close() {
         state.withLock { $0.closed = true }
+    }
+
+    /// Marks the connection closed (after the store's last commit): the open-transaction
+    /// machinery leaves it alone from now on.
+    func markClosed() {
+        open.withLock { $0.finished = true }
     }
 
     /// The leader's transaction, on the calling thread: its own append first, then queued followers.
@@ -137,12 +160,12 @@ final class GroupCommitter: Sendable {
         switch durability {
         case .log(let log) where committed:
             return log.committed(onCaller: flushOnCaller, then: finishWhenDurable)
-        case .journal(let journal, let identity, let log) where committed:
+        case .journal(let journal, let identity, _) where committed:
             let events = outcomes.flatMap { outcome in
                 guard case .success(let result) = outcome, !result.isRetry else { return [RecordedEvent]() }
                 return result.events
             }
-            journal.record(events, of: identity, log: log, then: finishWhenDurable)
+            journal.record(events, of: identity, store: self, then: finishWhenDurable)
             return false
         default:
             finish(batch, outcomes: outcomes, outputs: outputs)
@@ -163,28 +186,32 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// Writes a batch in one transaction; returns each append's own outcome, the hook's outputs
-    /// of the appends that committed, and whether any outcome needs a flush before it is told.
+    /// Writes a batch in one transaction (or, deferring, into the one left open); returns each
+    /// append's own outcome, the hook's outputs of the appends that committed, and whether any
+    /// outcome needs a flush before it is told.
     ///
-    /// A batch of one needs no savepoint: if it fails, the whole transaction rolls back.
+    /// A batch of one in a transaction of its own needs no savepoint: if it fails, the whole
+    /// transaction rolls back.
     private func write(_ batch: [[StreamAppend]], _ db: Database) -> ([Result<AppendResult, any Error>], [any Sendable], committed: Bool) {
         var outputs: [any Sendable] = []
+        let held = open.withLock { $0.appends }
         do {
-            if durability.isDurable {
-                if let failure = durability.failure { return (batch.map { _ in .failure(failure) }, [], false) }
+            if durability.isDurable, let failure = durability.failure { return (batch.map { _ in .failure(failure) }, [], false) }
+            if !db.isInsideTransaction {
+                if held > 0 { throw EventStoreError.corruptStore("the open transaction ended outside the store") }
                 // The flush comes after the commit, outside the write lock (see WALSyncer, CommitJournal).
-                try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
+                if durability.isDurable { try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute() }
+                try db.beginTransaction(.immediate)
             }
-            defer { if durability.isDurable { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() } }
-            try db.beginTransaction(.immediate)
             var head = try cachedHead.withLock { $0 } ?? EventRows.head(db)
             let recordedAt = clock()
             var outcomes: [Result<AppendResult, any Error>] = []
-            if batch.count == 1 {
+            if batch.count == 1, held == 0 {
                 do {
                     outcomes.append(.success(try insert(batch[0], at: recordedAt, after: &head, outputs: &outputs, db)))
                 } catch {
                     try db.rollback()
+                    try restoreSynchronous(db)
                     // A retry of an append still being flushed must wait for that flush too.
                     let outcome = resolve(error, of: batch[0], db)
                     return ([outcome], [], (try? outcome.get()) != nil)
@@ -203,14 +230,96 @@ final class GroupCommitter: Sendable {
                     }
                 }
             }
-            try db.commit()
             cachedHead.withLock { $0 = head }
+            if let deferred {
+                let written = outcomes.count { (try? $0.get())?.isRetry == false }
+                let holding = open.withLock { $0.appends += written; return $0.appends }
+                if holding == 0 || holding >= deferred.maxAppends { try commitOpen(db) } else { scheduleCommit(after: deferred.maxDelay) }
+            } else {
+                try db.commit()
+                try restoreSynchronous(db)
+            }
             return (outcomes, outputs, true)
         } catch {
             if db.isInsideTransaction { try? db.rollback() }
+            try? restoreSynchronous(db)
             cachedHead.withLock { $0 = nil }
+            if held > 0 { lose(error) }
             return (batch.map { _ in .failure(error) }, [], false)
         }
+    }
+
+    /// Outside a transaction, a durable store's other writes commit with `synchronous = FULL`.
+    private func restoreSynchronous(_ db: Database) throws {
+        if durability.isDurable { try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() }
+    }
+
+    // MARK: The open transaction
+
+    /// Commits the transaction appends left open, if any; call on the writer before any other
+    /// use of it. A commit that fails loses appends already acknowledged (the journal still has
+    /// them): the store and its journal fail, and the next ``CommitJournal/recover(_:)`` restores them.
+    func commitOpen(_ db: Database) throws {
+        let (appends, lost) = open.withLock { ($0.appends, $0.lost) }
+        if let lost { throw lost }
+        guard db.isInsideTransaction else {
+            if appends > 0 { throw lose(EventStoreError.corruptStore("the open transaction ended outside the store")) }
+            return
+        }
+        do {
+            try db.commit()
+        } catch {
+            try? db.rollback()
+            throw lose(error)
+        }
+        open.withLock { $0.appends = 0 }
+        try restoreSynchronous(db)
+    }
+
+    /// Commits the open transaction, if any: the barrier before a read, so that it sees every
+    /// acknowledged append. Throws once appends were lost.
+    func settle() async throws {
+        let (appends, lost) = open.withLock { ($0.appends, $0.lost) }
+        if let lost { throw lost }
+        guard appends > 0 else { return }
+        try await pool.writeWithoutTransaction { db in
+            guard !self.open.withLock({ $0.finished }) else { return }
+            try self.commitOpen(db)
+        }
+    }
+
+    /// Commits the open transaction once ``DeferredCommit/maxDelay`` has passed (one timer at a time).
+    private func scheduleCommit(after delay: Duration) {
+        let schedule = open.withLock { open in
+            defer { open.commitScheduled = true }
+            return !open.commitScheduled
+        }
+        guard schedule else { return }
+        let (seconds, attoseconds) = delay.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
+            self.pool.asyncWriteWithoutTransaction { db in
+                let finished = self.open.withLock { open in
+                    open.commitScheduled = false
+                    return open.finished
+                }
+                if !finished { try? self.commitOpen(db) }
+            }
+        }
+    }
+
+    /// Records that the open transaction's appends were rolled back, and fails the journal: no
+    /// later append is acknowledged and no read answers until the store is recovered.
+    @discardableResult
+    private func lose(_ error: any Error) -> EventStoreError {
+        let lost = EventStoreError.syncFailed("the store's open transaction was rolled back: \(error)")
+        open.withLock { open in
+            open.appends = 0
+            if open.lost == nil { open.lost = lost }
+        }
+        cachedHead.withLock { $0 = nil }
+        if case .journal(let journal, _, _) = durability { journal.fail(lost) }
+        return lost
     }
 
     /// Inserts one caller's events after `head`, checking each stream's condition, and runs the
@@ -289,5 +398,17 @@ final class GroupCommitter: Sendable {
         if found.isEmpty { return nil }
         if missing { throw EventStoreError.idempotencyMismatch(eventID: found[0].id.storedSpelling) }
         return AppendResult(events: found, isRetry: true)
+    }
+}
+
+extension GroupCommitter: JournaledStore {
+    func settleLog() throws {
+        if !open.withLock({ $0.finished }) {
+            try pool.writeWithoutTransaction { db in
+                guard !self.open.withLock({ $0.finished }) else { return }
+                try self.commitOpen(db)
+            }
+        }
+        try durability.log?.flushNow()
     }
 }

@@ -73,7 +73,7 @@ struct Effects {
     /// Performs every pending effect of the tenant; returns how many are still pending.
     @discardableResult
     func performPending(_ tenant: TenantID, _ store: EventStore) async -> Int {
-        let pending = (try? await store.pool.read { db in try store.projector.rows(db, "outbox", "effects", RowQuery(scope: "pending", order: .ascending, limit: 100)) }) ?? []
+        let pending = (try? await store.read { db in try store.projector.rows(db, "outbox", "effects", RowQuery(scope: "pending", order: .ascending, limit: 100)) }) ?? []
         var left = 0
         for effect in pending {
             do {

@@ -44,7 +44,7 @@ public final class ExpirySweeper: Service, Sendable {
     /// Expires what is due in one store; returns how many expirable items are still pending.
     @discardableResult
     func sweep(_ tenant: TenantID, _ store: EventStore) async throws -> Int {
-        let (approvals, devices, codes) = try await store.pool.read { db in
+        let (approvals, devices, codes) = try await store.read { db in
             (try store.projector.rows(db, "approvals", "approvals", RowQuery(scope: "pending", limit: 1_000)),
              try store.projector.rows(db, "devices", "devices", RowQuery(scope: "pending", limit: 1_000)),
              try store.projector.rows(db, "devices", "dm_pairing", RowQuery(limit: 1_000)).filter { $0["status"] == "pending" })

@@ -73,7 +73,7 @@ public final class Stores: Sendable {
             let built = try await projector.prepare(store)
             if identity != .platform {
                 // Sealed values a crash left unreferenced (between a value and its event) go now.
-                try await store.pool.write { db in
+                try await store.write { db in
                     try SecretTable.create(db)
                     try SecretTable.prune(db, projector)
                 }

@@ -67,13 +67,13 @@ public struct Fixture: Sendable {
                 result.events += summary.events
                 try await projector.prepare(store)
                 let names = projector.projections.map(\.name)
-                let (dumps, inline) = try await store.pool.read { db in
+                let (dumps, inline) = try await store.read { db in
                     (try names.map { try projector.dump(db, $0) }, try names.map { try projector.storedRows(db, $0) })
                 }
                 for (name, dump) in zip(names, dumps) { result.projections[name] = dump }
                 if checkRebuild {
                     try await projector.rebuild(store)
-                    let rebuilt = try await store.pool.read { db in try names.map { try projector.storedRows(db, $0) } }
+                    let rebuilt = try await store.read { db in try names.map { try projector.storedRows(db, $0) } }
                     result.rebuildMismatches += zip(names, zip(inline, rebuilt)).filter { $1.0 != $1.1 }.map(\.0)
                 }
                 try await store.close()

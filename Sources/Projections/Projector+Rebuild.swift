@@ -32,7 +32,7 @@ extension Projector {
     /// - Returns: the names of the projections it built.
     @discardableResult
     public func prepare(_ store: EventStore, progress: Progress? = nil) async throws -> [String] {
-        try await store.pool.write { db in
+        try await store.write { db in
             try ProjectionCatalog.createCatalog(db)
             // Generations a crash left behind: half built, or retired but not yet dropped.
             for projection in self.projections {
@@ -41,7 +41,7 @@ extension Projector {
                 }
             }
         }
-        let outdated = try await store.pool.read { db in
+        let outdated = try await store.read { db in
             try self.projections.filter { try ProjectionCatalog.entry(db, $0.name)?.version != $0.version }.map(\.name)
         }
         if !outdated.isEmpty { try await rebuild(store, only: Set(outdated), progress: progress) }
@@ -61,7 +61,7 @@ extension Projector {
         if let names, let unknown = names.first(where: { name in !projections.contains { $0.name == name } }) {
             throw DomainError.notFound("no projection named \(unknown)")
         }
-        let builders = try await store.pool.write { db in
+        let builders = try await store.write { db in
             try targets.map { projection in
                 let serving = try ProjectionCatalog.entry(db, projection.name)?.generation ?? 0
                 let generation = serving + 1
@@ -104,7 +104,7 @@ extension Projector {
         }
         report.index = endPhase()
         let caughtUp = cursor
-        cursor = try await store.pool.write { db in
+        cursor = try await store.write { db in
             // Appends (on this same writer) read the catalog afresh after the swap.
             self.catalog.withLock { $0 = nil }
             // Events appended while the tables were written, then the swap.
@@ -117,7 +117,7 @@ extension Projector {
         report.swap = endPhase()
         // The retired generation goes in a transaction of its own: dropping a big table frees
         // every page, and appends should not wait for that behind the swap.
-        try await store.pool.write { db in
+        try await store.write { db in
             for builder in builders { try ProjectionCatalog.dropTables(db, builder.projection, except: builder.generation) }
         }
         report.cleanup = endPhase()
@@ -131,7 +131,7 @@ extension Projector {
     /// fsync (`synchronous = NORMAL`; a crash before the swap leaves only tables the next
     /// rebuild drops).
     private static func writeBuilding(_ store: EventStore, _ work: @escaping @Sendable (Database) throws -> Void) async throws {
-        try await store.pool.writeWithoutTransaction { db in
+        try await store.writeWithoutTransaction { db in
             let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             let written = Result {

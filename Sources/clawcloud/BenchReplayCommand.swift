@@ -55,7 +55,7 @@ struct BenchReplayCommand: AsyncParsableCommand {
             plainRead = run == 0 ? read : min(plainRead, read)
             if run == 0 || rebuild < replay { (replay, phases) = (rebuild, report) }
         }
-        let tables = try await store.pool.read { db in try Self.storedRows(db, projector) }
+        let tables = try await store.read { db in try Self.storedRows(db, projector) }
         let rows = tables.reduce(0) { $0 + $1.rows.count }
         var rawWrite = Duration.zero
         for run in 0..<max(1, runs) {

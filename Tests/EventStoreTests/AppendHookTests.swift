@@ -23,7 +23,7 @@ final class RecordingHook: AppendHook {
     }
 
     static func seen(_ store: EventStore) async throws -> [Int64] {
-        try await store.pool.read { db in
+        try await store.read { db in
             try db.tableExists("hook_seen") ? Int64.fetchAll(db, sql: "SELECT position FROM hook_seen ORDER BY position") : []
         }
     }

@@ -153,11 +153,11 @@ struct AppendTests {
     func appendOnlySchema() async throws {
         try await withScratchStore { store, _ in
             try await store.append([event("a")], to: "s")
-            #expect(throws: (any Error).self) {
-                try store.pool.write { try $0.execute(sql: "UPDATE events SET type = 'forged'") }
+            await #expect(throws: (any Error).self) {
+                try await store.write { try $0.execute(sql: "UPDATE events SET type = 'forged'") }
             }
-            #expect(throws: (any Error).self) {
-                try store.pool.write { try $0.execute(sql: "DELETE FROM events") }
+            await #expect(throws: (any Error).self) {
+                try await store.write { try $0.execute(sql: "DELETE FROM events") }
             }
             #expect(try await store.read(after: 0, limit: 10).first?.type == "test.happened")
         }
@@ -167,11 +167,11 @@ struct AppendTests {
     func synchronousFull() async throws {
         try await withScratchStore { store, _ in
             try await store.append([event("a")], to: "s")
-            let level = try await store.pool.writeWithoutTransaction { db in
+            let level = try await store.writeWithoutTransaction { db in
                 try Int.fetchOne(db, sql: "PRAGMA synchronous")
             }
             #expect(level == 2)
-            let mode = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            let mode = try await store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")
         }
     }

@@ -5,12 +5,13 @@ import Testing
 @Suite("Commit journal")
 struct CommitJournalTests {
     /// Stores of `tenants` in `scratch`, sharing one journal (recovered, so ready to record).
-    static func open(_ tenants: [String], in scratch: ScratchDirectory, segmentLimit: Int = 16 << 20)
-        async throws -> (CommitJournal, [EventStore])
+    static func open(_ tenants: [String], in scratch: ScratchDirectory, segmentLimit: Int = 16 << 20,
+                     deferredCommit: DeferredCommit = .init()) async throws -> (CommitJournal, [EventStore])
     {
         let journal = try CommitJournal(directory: scratch.url.appendingPathComponent("journal"), segmentLimit: segmentLimit)
         var configuration = EventStore.Configuration()
         configuration.journal = journal
+        configuration.deferredCommit = deferredCommit
         configuration.writesOnCallerThread = false
         let stores = try tenants.map { try EventStore.open(.tenant(TenantID($0)), in: scratch.data, configuration: configuration) }
         try await journal.recover { identity, lines in
@@ -122,12 +123,14 @@ struct CommitJournalTests {
         await #expect(throws: EventStoreError.self) { _ = try await Self.open(["user_a"], in: other) }
     }
 
-    @Test("full segments are retired once the stores' logs are flushed, and what they held stays recoverable")
+    @Test("full segments are retired once the stores have committed and flushed what they hold, and what they held stays recoverable")
     func retiresSegments() async throws {
         let live = ScratchDirectory()
         let crashed = ScratchDirectory()
         defer { live.remove(); crashed.remove() }
-        let (journal, stores) = try await Self.open(["user_a", "user_b"], in: live, segmentLimit: 2_048)
+        // The stores' transactions would stay open for the whole test: only retiring commits them.
+        let (journal, stores) = try await Self.open(["user_a", "user_b"], in: live, segmentLimit: 2_048,
+                                                    deferredCommit: .init(maxAppends: 1_000, maxDelay: .seconds(600)))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for store in stores {
                 group.addTask { for index in 1...200 { try await store.append([event("e\(index)")], to: "s") } }

@@ -34,7 +34,7 @@ struct JournalRecoveryTests {
 
     static func messages(_ stores: Stores, _ tenant: TenantID) async throws -> [Projections.Row] {
         try await stores.withTenant(tenant) { store in
-            try await store.pool.read { db in
+            try await store.read { db in
                 try store.projector.rows(db, "thread_messages", "messages", RowQuery(scope: "t1", order: .ascending, limit: 100))
             }
         }

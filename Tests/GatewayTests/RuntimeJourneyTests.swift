@@ -225,13 +225,13 @@ struct RuntimeJourneyTests {
 extension TestGateway {
     func row(_ projection: String, _ collection: String, _ key: String, user: String = "user_a") async throws -> Row? {
         try await services.stores.withTenant(TenantID(user)) { store in
-            try await store.pool.read { db in try store.projector.row(db, projection, collection, key: key) }
+            try await store.read { db in try store.projector.row(db, projection, collection, key: key) }
         }
     }
 
     func rows(_ projection: String, _ collection: String, user: String = "user_a") async throws -> [Row] {
         try await services.stores.withTenant(TenantID(user)) { store in
-            try await store.pool.read { db in try store.projector.rows(db, projection, collection, .init(limit: 100)) }
+            try await store.read { db in try store.projector.rows(db, projection, collection, .init(limit: 100)) }
         }
     }
 

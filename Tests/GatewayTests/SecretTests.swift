@@ -71,7 +71,7 @@ struct SecretTests {
     /// How many sealed values the tenant's store holds.
     static func sealedCount(_ gateway: TestGateway, _ user: String) async throws -> Int {
         try await gateway.services.stores.withTenant(TenantID(user)) { store in
-            try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tenant_secrets") ?? -1 }
+            try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tenant_secrets") ?? -1 }
         }
     }
 

@@ -83,17 +83,17 @@ struct ProjectionTests {
     func inline() async throws {
         let scratch = try ProjectedStore()
         for append in try sampleHistory() { try await scratch.append(append) }
-        let threads = try await scratch.store.pool.read { try scratch.projector.dump($0, "threads_index") }
+        let threads = try await scratch.store.read { try scratch.projector.dump($0, "threads_index") }
         #expect(threads["threads"]?["t1"]?["messageCount"] == 5)
         #expect(threads["threads"]?["t1"]?["lastMessagePreview"] == "message 4")
-        let billing = try await scratch.store.pool.read { try scratch.projector.dump($0, "billing") }
+        let billing = try await scratch.store.read { try scratch.projector.dump($0, "billing") }
         #expect(billing["summary"]?["summary"]?["balanceMicros"] == .integer(8_750_000))
         #expect(billing["summary"]?["summary"]?["balanceUsd"] == "8.75")
-        let audit = try await scratch.store.pool.read { try scratch.projector.dump($0, "audit") }
+        let audit = try await scratch.store.read { try scratch.projector.dump($0, "audit") }
         guard case .object(let entries)? = audit["entries"] else { Issue.record("no audit"); return }
         #expect(entries.values.contains { $0["type"] == "approval.granted" && $0["actor"] == "user_1" && $0["hash"]?.stringValue?.count == 64 })
         #expect(entries.values.contains { $0["type"] == "credits.charged" && $0["amountMicros"] == 1_250_000 })
-        let graph = try await scratch.store.pool.read { try scratch.projector.dump($0, "hatchery") }
+        let graph = try await scratch.store.read { try scratch.projector.dump($0, "hatchery") }
         #expect(graph["edges"]?["approval:ap1|approved|openclaw"] != nil)
         #expect(graph["edges"]?["session:agent:main:main|ran|run:r1"] != nil)
         #expect(graph["edges"]?["credits|charged|run:r1"] != nil)
@@ -106,14 +106,14 @@ struct ProjectionTests {
         let scratch = try ProjectedStore()
         for append in try sampleHistory() { try await scratch.append(append) }
         let names = scratch.projector.projections.map(\.name)
-        let inline = try await scratch.store.pool.read { db in try names.map { try scratch.projector.storedRows(db, $0) } }
-        let synchronous = try await scratch.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        let inline = try await scratch.store.read { db in try names.map { try scratch.projector.storedRows(db, $0) } }
+        let synchronous = try await scratch.store.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         try await scratch.projector.rebuild(scratch.store)
-        let rebuilt = try await scratch.store.pool.read { db in try names.map { try scratch.projector.storedRows(db, $0) } }
+        let rebuilt = try await scratch.store.read { db in try names.map { try scratch.projector.storedRows(db, $0) } }
         #expect(inline == rebuilt)
         #expect(inline.allSatisfy { !$0.isEmpty })
         // The rebuild loads its tables before indexing them: every table ends with the indexes an inline-built one has.
-        let indexes = try await scratch.store.pool.read { db in
+        let indexes = try await scratch.store.read { db in
             try scratch.projector.projections.flatMap { projection in
                 try projection.collections.map { collection in
                     let table = try #require(try ProjectionCatalog.activeTable(db, projection.name, collection))
@@ -124,7 +124,7 @@ struct ProjectionTests {
         }
         #expect(indexes.allSatisfy { $0 == ["_position", "_scope_sort"] })
         // The build's commits skip the fsync; the writer is left as the store configured it.
-        let after = try await scratch.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        let after = try await scratch.store.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         #expect(after == synchronous)
         await scratch.close()
     }
@@ -133,11 +133,11 @@ struct ProjectionTests {
     func versionChange() async throws {
         let scratch = try ProjectedStore(Projector([ThreadsIndex()]))
         for append in try sampleHistory() { try await scratch.append(append) }
-        let before = try await scratch.store.pool.read { try ProjectionCatalog.entry($0, "threads_index") }
+        let before = try await scratch.store.read { try ProjectionCatalog.entry($0, "threads_index") }
         #expect(before == .init(version: 1, generation: 1))
         let upgraded = Projector([Versioned(base: ThreadsIndex(), version: 2)])
         #expect(try await upgraded.prepare(scratch.store) == ["threads_index"])
-        let after = try await scratch.store.pool.read { db in
+        let after = try await scratch.store.read { db in
             (try ProjectionCatalog.entry(db, "threads_index"), try db.tableExists("proj_threads_index_threads_g1"))
         }
         #expect(after.0 == .init(version: 2, generation: 2))
@@ -157,12 +157,12 @@ struct ProjectionTests {
         try await scratch.append([message("a", "a1"), message("a", "a2")])
         try await scratch.append([message("b", "b1")])
         try await scratch.append([message("a", "a3")])
-        let inline = try await scratch.store.pool.read { try scratch.projector.dump($0, "thread_messages") }
+        let inline = try await scratch.store.read { try scratch.projector.dump($0, "thread_messages") }
         #expect(inline["messages"]?["a/0000000000000003"]?["id"] == "a3")
         #expect(inline["messages"]?["b/0000000000000001"]?["id"] == "b1")
         #expect(inline["messages"]?["a/0000000000000002"]?["order"] == 2)
         try await scratch.projector.rebuild(scratch.store)
-        #expect(try await scratch.store.pool.read { try scratch.projector.dump($0, "thread_messages") } == inline)
+        #expect(try await scratch.store.read { try scratch.projector.dump($0, "thread_messages") } == inline)
         await scratch.close()
     }
 
@@ -170,7 +170,7 @@ struct ProjectionTests {
     func strayGenerations() async throws {
         let scratch = try ProjectedStore(Projector([ThreadsIndex()]))
         for append in try sampleHistory() { try await scratch.append(append) }
-        try await scratch.store.pool.write { db in
+        try await scratch.store.write { db in
             try db.execute(sql: """
                 CREATE TABLE proj_threads_index_threads_g0 (key TEXT PRIMARY KEY);
                 CREATE TABLE proj_threads_index_threads_g7 (key TEXT PRIMARY KEY);
@@ -178,12 +178,12 @@ struct ProjectionTests {
                 """)
         }
         #expect(try await scratch.projector.prepare(scratch.store).isEmpty)
-        let tables = try await scratch.store.pool.read { db in
+        let tables = try await scratch.store.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'proj\\_%' ESCAPE '\\' ORDER BY name")
         }
         // The serving generation stays, and so does a table that only looks like one.
         #expect(tables == ["proj_threads_index_threads_g1", "proj_threads_index_threads_gx"])
-        #expect(try await scratch.store.pool.read { try scratch.projector.dump($0, "threads_index") }["threads"] != [:])
+        #expect(try await scratch.store.read { try scratch.projector.dump($0, "threads_index") }["threads"] != [:])
         await scratch.close()
     }
 
@@ -218,7 +218,7 @@ struct AdminDirectoryTests {
         let approved = try AccessDecider.decide(.setWaitlistApproval(email: "b@example.com", approved: true), AccessDecider.fold(joined), admin)
         try await scratch.append(approved)
         try await scratch.append(try AccessDecider.decide(.setWaitlistApproval(email: "b@example.com", approved: false), AccessDecider.fold(joined + approved), admin))
-        let dump = try await scratch.store.pool.read { try scratch.projector.dump($0, "admin") }
+        let dump = try await scratch.store.read { try scratch.projector.dump($0, "admin") }
         #expect(dump["users"]?["user_1"]?["email"] == "ada@example.com")
         #expect(dump["users"]?["user_1"]?["accessEnabled"] == false)
         #expect(dump["users"]?["user_2"]?["accessEnabled"] == true)

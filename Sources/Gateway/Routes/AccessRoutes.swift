@@ -37,7 +37,7 @@ extension API {
                                                 states[user, as: AccessDecider.self], decision)
                     + AccessDecider.decide(.joinWaitlist(email: email, source: body.source), states[waitlist, as: AccessDecider.self], decision)
             }
-            let entry = try await services.stores.platform.pool.read { db in
+            let entry = try await services.stores.platform.read { db in
                 try services.stores.platform.projector.row(db, "admin", "waitlist", key: email)
             }
             let joined = outcome.events.contains { if case .waitlistJoined = $0 { true } else { false } }
@@ -51,7 +51,7 @@ extension Services {
     /// The user's admin row and their waitlist entry (by the email they registered with).
     func accessRows(_ userId: String) async throws -> (user: Row?, entry: Row?) {
         let platform = stores.platform
-        return try await platform.pool.read { db in
+        return try await platform.read { db in
             let user = try platform.projector.row(db, "admin", "users", key: userId)
             let entry = try user?["email"]?.stringValue.flatMap { try platform.projector.row(db, "admin", "waitlist", key: $0) }
             return (user, entry)

@@ -53,7 +53,7 @@ extension API {
 extension Services {
     fileprivate func platformRows(_ collection: String) async throws -> JSONValue {
         let platform = self.stores.platform
-        let rows = try await platform.pool.read { db in try platform.projector.rows(db, "admin", collection, RowQuery(limit: 1_000)) }
+        let rows = try await platform.read { db in try platform.projector.rows(db, "admin", collection, RowQuery(limit: 1_000)) }
         return .array(rows.map(\.json))
     }
 }

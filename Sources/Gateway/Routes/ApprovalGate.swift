@@ -26,7 +26,7 @@ extension Services {
             guard case .approvalRequested(let held)? = outcome.events.first else { throw APIError(.internalServerError, "approval not recorded") }
             return Self.approvalRequired(held.approvalId, held.summary, held.toolName, held.toolInput, position: outcome.position)
         }
-        let row = try await store.pool.read { db in try store.projector.row(db, "approvals", "approvals", key: approvalId) }
+        let row = try await store.read { db in try store.projector.row(db, "approvals", "approvals", key: approvalId) }
         guard let row, row["kind"] == "held" else { throw APIError.notFound("approval \(approvalId) not found") }
         guard row["toolName"]?.stringValue == action.toolName else {
             throw APIError(.conflict, "approval \(approvalId) is for \(row["toolName"]?.stringValue ?? "another action")")
@@ -45,7 +45,7 @@ extension Services {
 
     /// Runs the effect an approval released, if it is still pending; its runtime data, or null.
     func runEffect(_ approvalId: String, tenant: TenantID, store: EventStore) async throws -> JSONValue {
-        let effect = try await store.pool.read { db in try store.projector.row(db, "outbox", "effects", key: "approval:\(approvalId)") }
+        let effect = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: "approval:\(approvalId)") }
         guard let effect, effect["status"] == "pending" else { return .null }
         return try await Effects(services: self).perform(effect, tenant: tenant, store: store)
     }

@@ -10,7 +10,7 @@ extension API {
         route(.get, "approvals", "Approvals, newest first (?status=pending|resolved).") { request, context in
             let status = try request.queryChoice("status", ["pending", "resolved"])
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                let rows = try await store.pool.read { db in
+                let rows = try await store.read { db in
                     try store.projector.rows(db, "approvals", "approvals", RowQuery(scope: status, limit: 500))
                 }
                 return Envelope.ok(.array(rows.map(\.json)))
@@ -75,7 +75,7 @@ extension Services {
     }
 
     fileprivate func approval(_ id: String, _ store: EventStore) async throws -> Row {
-        let row = try await store.pool.read { db in
+        let row = try await store.read { db in
             try store.projector.row(db, "approvals", "approvals", key: id) ?? store.projector.row(db, "approvals", "approvals", key: "exec:\(id)")
         }
         guard let row else { throw APIError.notFound("approval \(id) not found") }

@@ -79,7 +79,7 @@ extension API {
                 let outcome = try await services.command(InstanceDecider.self, .requestBackup(backupId: backupId), on: Streams.instance, in: store,
                                                          request, context)
                 guard case .backupRequested(let requested)? = outcome.events.first else { throw APIError(.internalServerError, "backup not recorded") }
-                let effect = try await store.pool.read { db in try store.projector.row(db, "outbox", "effects", key: "backup:\(requested.backupId)") }
+                let effect = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: "backup:\(requested.backupId)") }
                 var data: JSONValue = .null
                 if let effect { data = try await Effects(services: services).perform(effect, tenant: tenant, store: store) }
                 return Envelope.ok(["lastBackup": data["lastBackup"] ?? .null, "backupId": .string(requested.backupId)], position: store.head)
@@ -160,7 +160,7 @@ extension API {
 extension Services {
     /// `InstanceSummary` as the original API shaped it, or null.
     func instanceSummary(_ store: EventStore) async throws -> JSONValue {
-        let row = try await store.pool.read { db in try store.projector.row(db, "instance", "instance", key: "instance") }
+        let row = try await store.read { db in try store.projector.row(db, "instance", "instance", key: "instance") }
         guard let row else { return .null }
         return ["status": row["status"] ?? .null, "runtime_name": row["runtimeName"] ?? .null, "created_at": row["createdAt"] ?? .null,
                 "updated_at": row["updatedAt"] ?? .null, "last_ready_at": row["lastReadyAt"] ?? .null]

@@ -13,7 +13,7 @@ extension API {
         let services = services
         route(.get, "openclaw/instance/secrets", "The tenant's stored secrets {secrets: [{name, fingerprint, rotatedAt}]}; never their values.") { _, context in
             try await services.stores.withTenant(context.requireTenant()) { store in
-                let rows = try await store.pool.read { db in try store.projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 100)) }
+                let rows = try await store.read { db in try store.projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 100)) }
                 return Envelope.ok(["secrets": .array(rows.map(\.json))])
             }
         }
@@ -37,7 +37,7 @@ extension API {
                     let fingerprint = box.fingerprint(body.value)
                     let sealed = try box.seal(body.value, tenant: tenant.rawValue, name: name)
                     // The sealed value first: the event that names it is appended only once it is stored.
-                    try await store.pool.write { db in try SecretTable.put(db, name: name, fingerprint: fingerprint, sealed) }
+                    try await store.write { db in try SecretTable.put(db, name: name, fingerprint: fingerprint, sealed) }
                     let outcome = try await services.command(InstanceDecider.self, .rotateSecret(name: name, fingerprint: fingerprint), on: Streams.instance,
                                                              in: store, request, context)
                     try await services.pruneSecrets(store)
@@ -68,7 +68,7 @@ extension Services {
 
     /// Deletes the sealed values no current secret names (replaced or removed ones).
     func pruneSecrets(_ store: EventStore) async throws {
-        try await store.pool.write { db in try SecretTable.prune(db, store.projector) }
+        try await store.write { db in try SecretTable.prune(db, store.projector) }
     }
 
     func requireSecretBox() throws -> SecretBox {
@@ -84,7 +84,7 @@ extension Services {
     /// the key out.
     func runtimeClient(for store: EventStore, tenant: TenantID) async throws -> RuntimeClient {
         let runtime = try runtimeClient()
-        let current = try await store.pool.read { db in
+        let current = try await store.read { db in
             try SecretTable.current(db, store.projector).compactMap { name, fingerprint -> (ProviderSecret, SecretBox.Sealed?)? in
                 guard let secret = ProviderSecret(rawValue: name) else { return nil }
                 return (secret, try SecretTable.sealed(db, name: name, fingerprint: fingerprint))

@@ -61,7 +61,7 @@ struct ChangeStream {
         let projector = store.projector
         // Listen before reading, so that nothing committed in between is missed.
         let live = projector.changes.listen(capacity: buffer)
-        let (catchUp, head) = try await store.pool.read { db in
+        let (catchUp, head) = try await store.read { db in
             let head = try EventLog.head(db)
             return (try since.map { try projector.changes(db, after: $0) } ?? [], head)
         }

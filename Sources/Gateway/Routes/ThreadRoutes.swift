@@ -12,7 +12,7 @@ extension API {
             let archived = try request.queryChoice("archived", ["true", "false"]) == "true"
             let limit = try request.queryInt("limit", in: 1...100) ?? 50
             let rows = try await services.stores.withTenant(context.requireTenant()) { store in
-                try await store.pool.read { db in
+                try await store.read { db in
                     try store.projector.rows(db, "threads_index", "threads", RowQuery(scope: archived ? "archived" : "active", limit: limit))
                 }
             }
@@ -60,7 +60,7 @@ extension API {
         route(.get, "threads/:id/messages", "A thread's messages, in order.") { _, context in
             let id = try context.pathParameter("id")
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                let rows = try await store.pool.read { db -> [Row]? in
+                let rows = try await store.read { db -> [Row]? in
                     guard try store.projector.row(db, "threads_index", "threads", key: id) != nil else { return nil }
                     return try store.projector.rows(db, "thread_messages", "messages", RowQuery(scope: id, order: .ascending, limit: 1_000))
                 }
@@ -88,7 +88,7 @@ extension API {
 
 extension Services {
     fileprivate func thread(_ id: String, in store: EventStore) async throws -> JSONValue {
-        let row = try await store.pool.read { db in try store.projector.row(db, "threads_index", "threads", key: id) }
+        let row = try await store.read { db in try store.projector.row(db, "threads_index", "threads", key: id) }
         guard let row else { throw APIError.notFound("thread not found") }
         return row.json
     }

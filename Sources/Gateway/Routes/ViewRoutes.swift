@@ -9,7 +9,7 @@ extension API {
         let services = services
         route(.get, "hatchery/graph", "The Hatchery canvas: {nodes, edges}.") { _, context in
             try await services.stores.withTenant(context.requireTenant()) { store in
-                let (nodes, edges) = try await store.pool.read { db in
+                let (nodes, edges) = try await store.read { db in
                     (try store.projector.rows(db, "hatchery", "nodes", RowQuery(order: .ascending, limit: 1_000)),
                      try store.projector.rows(db, "hatchery", "edges", RowQuery(order: .ascending, limit: 1_000)))
                 }
@@ -22,7 +22,7 @@ extension API {
             let limit = try request.queryInt("limit", in: 1...500) ?? 100
             let before = try request.queryInt("before", in: 1...Int.max)
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                let rows = try await store.pool.read { db in
+                let rows = try await store.read { db in
                     try store.projector.rows(db, "audit", "entries", RowQuery(scope: kind, limit: limit, after: before.map(Int64.init)))
                 }
                 return Envelope.ok(.array(rows.map(\.json)))
@@ -39,7 +39,7 @@ extension API {
 extension Services {
     /// `{user_id, balance_micros, balance_usd ("12.34", rounded to cents), granted, spent, refunded, limit}`.
     func billingSummary(_ tenant: TenantID, _ store: EventStore) async throws -> JSONValue {
-        let row = try await store.pool.read { db in try store.projector.row(db, "billing", "summary", key: "summary") }
+        let row = try await store.read { db in try store.projector.row(db, "billing", "summary", key: "summary") }
         let balance = row?["balanceMicros"]?.integerValue ?? 0
         return [
             "user_id": .string(tenant.rawValue), "balance_micros": .integer(balance), "balance_usd": row?["balanceUsd"] ?? "0.00",
