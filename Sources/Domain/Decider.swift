@@ -4,7 +4,7 @@ import Foundation
 /// `decide(command, state) throws -> [DomainEvent]` says what happens, `evolve(state, event)`
 /// says what it changes. State is the fold of the aggregate's stream; I/O (loading the stream,
 /// appending the events with the stream's version as the expected version) lives at the edges.
-public protocol Decider {
+public protocol Decider: SendableMetatype {
     associatedtype State: Sendable, Equatable
     associatedtype Command: Sendable
 

@@ -168,7 +168,23 @@ public final class EventStore: Sendable {
     @discardableResult
     public func append(_ parts: [StreamAppend]) async throws -> AppendResult {
         try validate(parts)
-        return try await committer.append(parts)
+        return try await committer.append { _ in WriterDecision(parts: parts) }
+    }
+
+    /// Decides an append on the store's writer and writes it in the same transaction: `decide`
+    /// reads what it needs through ``WriterLog`` (every append before it, acknowledged or not) and
+    /// returns the parts. Appends of one store are decided one at a time, in order, so a decision
+    /// never races another; callers need no locks of their own. An error `decide` throws fails
+    /// this append alone, writing nothing.
+    ///
+    /// - Returns: the stored events (none when the decision had no parts), once durable.
+    @discardableResult
+    public func append(deciding decide: @escaping @Sendable (WriterLog) throws -> WriterDecision) async throws -> AppendResult {
+        try await committer.append { log in
+            let decision = try decide(log)
+            if !decision.parts.isEmpty { try self.validate(decision.parts) }
+            return decision
+        }
     }
 
     private func validate(_ parts: [StreamAppend]) throws {

@@ -17,8 +17,11 @@ import Synchronization
 /// durable, and callers are resumed after that. With a journal the store's own transaction
 /// stays open across appends (see ``DeferredCommit``): ``commitOpen(_:)`` and ``settle()`` end it.
 final class GroupCommitter: Sendable {
+    /// An append: it decides its parts on the writer, against the log as it stands.
+    typealias Work = @Sendable (WriterLog) throws -> WriterDecision
+
     private struct Follower: Sendable {
-        let parts: [StreamAppend]
+        let work: Work
         let continuation: CheckedContinuation<AppendResult, any Error>
     }
 
@@ -70,8 +73,8 @@ final class GroupCommitter: Sendable {
         self.maxBatch = maxBatch
     }
 
-    /// Writes `parts` as one atomic append and returns its own outcome.
-    func append(_ parts: [StreamAppend]) async throws -> AppendResult {
+    /// Decides and writes one atomic append and returns its own outcome.
+    func append(_ work: @escaping Work) async throws -> AppendResult {
         let isLeader: Bool = try state.withLock { state in
             guard !state.closed else { throw EventStoreError.closed }
             guard leaderWritesInline, !state.writing else { return false }
@@ -79,7 +82,7 @@ final class GroupCommitter: Sendable {
             return true
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let own = Follower(parts: parts, continuation: continuation)
+            let own = Follower(work: work, continuation: continuation)
             if isLeader { return lead(own) }
             let startWriting: Bool? = state.withLock { state in
                 guard !state.closed else { return nil }
@@ -150,7 +153,7 @@ final class GroupCommitter: Sendable {
     /// - Returns: true when the caller must run the flush (see ``WALSyncer/committed(onCaller:then:)``).
     @discardableResult
     private func commit(_ batch: [Follower], _ db: Database, flushOnCaller: Bool = false) -> Bool {
-        let (outcomes, outputs, committed) = write(batch.map(\.parts), db)
+        let (outcomes, outputs, committed) = write(batch.map(\.work), db)
         let finishWhenDurable: @Sendable (Result<Void, any Error>) -> Void = { durability in
             switch durability {
             case .success: self.finish(batch, outcomes: outcomes, outputs: outputs)
@@ -192,7 +195,7 @@ final class GroupCommitter: Sendable {
     ///
     /// A batch of one in a transaction of its own needs no savepoint: if it fails, the whole
     /// transaction rolls back.
-    private func write(_ batch: [[StreamAppend]], _ db: Database) -> ([Result<AppendResult, any Error>], [any Sendable], committed: Bool) {
+    private func write(_ batch: [Work], _ db: Database) -> ([Result<AppendResult, any Error>], [any Sendable], committed: Bool) {
         var outputs: [any Sendable] = []
         let held = open.withLock { $0.appends }
         do {
@@ -207,32 +210,34 @@ final class GroupCommitter: Sendable {
             let recordedAt = clock()
             var outcomes: [Result<AppendResult, any Error>] = []
             if batch.count == 1, held == 0 {
+                var decided: [StreamAppend] = []
                 do {
-                    outcomes.append(.success(try insert(batch[0], at: recordedAt, after: &head, outputs: &outputs, db)))
+                    outcomes.append(.success(try insert(batch[0], at: recordedAt, after: &head, decided: &decided, outputs: &outputs, db)))
                 } catch {
                     try db.rollback()
                     try restoreSynchronous(db)
                     // A retry of an append still being flushed must wait for that flush too.
-                    let outcome = resolve(error, of: batch[0], db)
+                    let outcome = resolve(error, of: decided, db)
                     return ([outcome], [], (try? outcome.get()) != nil)
                 }
             } else {
-                for parts in batch {
+                for work in batch {
+                    var decided: [StreamAppend] = []
                     do {
                         var output: [any Sendable] = []
                         try db.inSavepoint {
-                            outcomes.append(.success(try insert(parts, at: recordedAt, after: &head, outputs: &output, db)))
+                            outcomes.append(.success(try insert(work, at: recordedAt, after: &head, decided: &decided, outputs: &output, db)))
                             return .commit
                         }
                         outputs += output
                     } catch {
-                        outcomes.append(resolve(error, of: parts, db))
+                        outcomes.append(resolve(error, of: decided, db))
                     }
                 }
             }
             cachedHead.withLock { $0 = head }
             if let deferred {
-                let written = outcomes.count { (try? $0.get())?.isRetry == false }
+                let written = outcomes.count { outcome in (try? outcome.get()).map { !$0.isRetry && !$0.events.isEmpty } == true }
                 let holding = open.withLock { $0.appends += written; return $0.appends }
                 if holding == 0 || holding >= deferred.maxAppends { try commitOpen(db) } else { scheduleCommit(after: deferred.maxDelay) }
             } else {
@@ -322,11 +327,14 @@ final class GroupCommitter: Sendable {
         return lost
     }
 
-    /// Inserts one caller's events after `head`, checking each stream's condition, and runs the
-    /// hook on them; advances `head` only when all of it succeeded.
+    /// Decides one caller's parts, inserts their events after `head`, checking each stream's
+    /// condition, and runs the hook on them; advances `head` only when all of it succeeded.
     private func insert(
-        _ parts: [StreamAppend], at recordedAt: Int64, after head: inout Head, outputs: inout [any Sendable], _ db: Database
+        _ work: Work, at recordedAt: Int64, after head: inout Head, decided: inout [StreamAppend], outputs: inout [any Sendable], _ db: Database
     ) throws -> AppendResult {
+        let decision = try work(WriterLog(db: db))
+        let parts = decision.parts
+        decided = parts
         var next = head
         var recorded: [RecordedEvent] = []
         for part in parts {
@@ -349,7 +357,8 @@ final class GroupCommitter: Sendable {
                 recorded.append(row)
             }
         }
-        if let output = try hook?.apply(recorded, db) { outputs.append(output) }
+        if !recorded.isEmpty, let output = try hook?.apply(recorded, db) { outputs.append(output) }
+        decision.written?(recorded)
         head = next
         return AppendResult(events: recorded, isRetry: false)
     }

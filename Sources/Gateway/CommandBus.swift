@@ -2,10 +2,13 @@ import Crypto
 import Domain
 import EventStore
 import Foundation
+import Synchronization
 
-/// Runs a command against one store: reads the streams the decision depends on, decides
-/// (purely), and appends the events with the versions it read as expected versions — retrying
-/// the whole decision when another writer got there first.
+/// Runs a command against one store, on the store's writer (``EventStore/append(deciding:)``):
+/// folds the streams the decision depends on (from the ``StreamCache``, checked against the
+/// log), decides (purely), and appends the events with the versions it read as expected
+/// versions, in one transaction. A store decides one command at a time, in order, so commands
+/// on one stream never race and never wait for each other's disk flush.
 ///
 /// With an `Idempotency-Key`, event ids are derived from the tenant, the route and the key, so a
 /// retried request finds its events already in the log and answers from them, writing nothing.
@@ -19,8 +22,6 @@ struct CommandBus {
     let metrics: Metrics
     /// Decoded streams kept between commands.
     let cache: StreamCache
-    /// Per-stream turns, so that commands on one stream queue instead of conflicting.
-    let locks: KeyedLocks
 
     /// The result of a command: its events (nothing when it changed nothing) and the position after it.
     struct Outcome {
@@ -31,60 +32,42 @@ struct CommandBus {
     }
 
     /// Decides with the current state of the streams `reads` names and appends the result.
-    func run(reading reads: [StreamRead], _ decide: (StreamStates, DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
-        try await locks.withLocks(reads.map { "\(store.identity)\n\($0.stream)" }) { try await decideAndAppend(reading: reads, decide) }
+    func run(reading reads: [StreamRead], _ decide: @escaping @Sendable (StreamStates, DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
+        if let replay = try await replayed() { return replay }
+        let decided = Mutex<[DomainEvent]>([])
+        let result: AppendResult
+        do {
+            result = try await store.append { log in
+                var folds: [String: any FoldedStream] = [:]
+                for read in reads { folds[read.stream] = try cache.fold(read, in: store, log: log) }
+                let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+                let events = try decide(StreamStates(folds: folds), context)
+                let versions = folds.mapValues(\.version)
+                // The states are released here, so the cache can bring them up to date in place.
+                folds = [:]
+                decided.withLock { $0 = events }
+                return WriterDecision(parts: try parts(events, versions: versions)) { recorded in
+                    // Positions follow the order of `events`: note each stream's new events.
+                    for stream in Set(recorded.map(\.stream)) {
+                        let indices = recorded.indices.filter { recorded[$0].stream == stream }
+                        cache.appended(indices.map { events[$0] }, to: stream, in: store, from: recorded[indices[0]].streamVersion)
+                    }
+                }
+            }
+        } catch EventStoreError.idempotencyMismatch where idempotency != nil {
+            // A concurrent twin of this request won: answer with its result.
+            if let replay = try await replayed() { return replay }
+            throw EventStoreError.idempotencyMismatch(eventID: "")
+        }
+        let events = decided.withLock { $0 }
+        guard !events.isEmpty else { return Outcome(events: [], position: store.head, replayed: false) }
+        metrics.recordAppend(events: events.count)
+        return Outcome(events: events, position: result.position, replayed: result.isRetry)
     }
 
     /// Runs `command` of `decider` on the state of `stream`.
     func run<D: Decider>(_ decider: D.Type, _ command: D.Command, on stream: String) async throws -> Outcome {
         try await run(reading: [.stream(stream, as: D.self)]) { states, context in try D.decide(command, states[stream, as: D.self], context) }
-    }
-
-    private func decideAndAppend(reading reads: [StreamRead], _ decide: (StreamStates, DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
-        if let replay = try await replayed() { return replay }
-        var attempts = 0
-        while true {
-            attempts += 1
-            let events: [DomainEvent]
-            let versions: [String: Int64]
-            do {
-                (events, versions) = try await decideOnce(reading: reads, trusted: attempts == 1, decide)
-            } catch where attempts == 1 && !reads.isEmpty {
-                // Refused on cached state: decide once more on what the log says.
-                continue
-            }
-            guard !events.isEmpty else { return Outcome(events: [], position: store.head, replayed: false) }
-            do {
-                let result = try await store.append(parts(events, versions: versions))
-                metrics.recordAppend(events: events.count)
-                if !result.isRetry {
-                    // Positions follow the order of `events`: note each stream's new events.
-                    for stream in Set(result.events.map(\.stream)) {
-                        let indices = result.events.indices.filter { result.events[$0].stream == stream }
-                        cache.appended(indices.map { events[$0] }, to: stream, in: store, from: result.events[indices[0]].streamVersion)
-                    }
-                }
-                return Outcome(events: events, position: result.position, replayed: result.isRetry)
-            } catch EventStoreError.conflict where attempts < 5 {
-                for read in reads { cache.forget(read.stream, in: store) }
-                continue
-            } catch EventStoreError.idempotencyMismatch where idempotency != nil {
-                // A concurrent twin of this request won: answer with its result.
-                if let replay = try await replayed() { return replay }
-                throw EventStoreError.idempotencyMismatch(eventID: "")
-            }
-        }
-    }
-
-    /// One decision, and the version of each stream it read. The states it decided with are
-    /// released when it returns, so the cache can bring them up to date in place.
-    private func decideOnce(
-        reading reads: [StreamRead], trusted: Bool, _ decide: (StreamStates, DecisionContext) throws -> [DomainEvent]
-    ) async throws -> (events: [DomainEvent], versions: [String: Int64]) {
-        var folds: [String: any FoldedStream] = [:]
-        for read in reads { folds[read.stream] = try await cache.fold(read, in: store, trusted: trusted) }
-        let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
-        return (try decide(StreamStates(folds: folds), context), folds.mapValues(\.version))
     }
 
     /// The events grouped into consecutive per-stream parts; a stream's first part expects the

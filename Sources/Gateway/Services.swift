@@ -40,7 +40,7 @@ public final class Services: Sendable {
     /// Runs a command on `store` for the request's caller: see ``CommandBus``.
     func command(
         on store: EventStore, _ request: Request, _ context: ClawContext, actor: String? = nil, reading reads: [StreamRead],
-        _ decide: @escaping (StreamStates, DecisionContext) throws -> [DomainEvent]
+        _ decide: @escaping @Sendable (StreamStates, DecisionContext) throws -> [DomainEvent]
     ) async throws -> CommandBus.Outcome {
         let tenant = try context.requireTenant()
         let key = try request.idempotencyKey()
@@ -64,7 +64,7 @@ public final class Services: Sendable {
     /// write goes through one, so the cache stays current).
     func bus(_ store: EventStore, tenant: TenantID, actor: String, requestID: String, idempotency: (scope: String, key: String)? = nil) -> CommandBus {
         CommandBus(store: store, tenant: tenant.rawValue, actor: actor, requestID: requestID, idempotency: idempotency, metrics: metrics,
-                   cache: streamCache, locks: streamLocks)
+                   cache: streamCache)
     }
 }
 

@@ -6,10 +6,11 @@ import Synchronization
 /// stream's history: it starts from the state at the version it last saw and applies only what
 /// is new (the log is append-only, so a state at a version never changes).
 ///
-/// Commands record what they append here, which keeps a stream written only by this process
-/// current without reading it at all; a command may trust the cache because the store's
-/// expected-version check catches any other writer (the command then drops the entry and
-/// decides again from the log). Least recently used streams are dropped beyond `capacity`.
+/// Commands are decided on their store's writer (``EventStore/append(deciding:)``), where
+/// ``fold(_:in:log:)`` checks the cached version against the log and reads only what is new; a
+/// command then records what it appended here, which keeps a stream written only by this
+/// process current without reading its events at all. Least recently used streams are dropped
+/// beyond `capacity`.
 final class StreamCache: Sendable {
     private struct Entry {
         /// The stream's state by decider (one stream may be decided by more than one).
@@ -29,26 +30,43 @@ final class StreamCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The state of `read` in `store`: from the cache alone when `trusted` and cached, else
-    /// reading and applying what is new.
-    func fold(_ read: StreamRead, in store: EventStore, trusted: Bool) async throws -> any FoldedStream {
+    /// The state of `read` in `store` on its writer, at the stream's version in the log: the
+    /// cached state when it is current, else brought up to date with what is new.
+    func fold(_ read: StreamRead, in store: EventStore, log: WriterLog) throws -> any FoldedStream {
         let key = Self.key(read.stream, store)
-        let cached = state.withLock { state -> (any FoldedStream)? in
-            state.tick += 1
-            state.entries[key]?.lastUse = state.tick
-            return state.entries[key]?.folds[read.decider]
-        }
-        if trusted, let cached { return cached }
-        var fold = cached ?? read.initial
-        let recorded = try await store.readStream(read.stream, from: fold.version + 1)
+        let version = try log.version(of: read.stream)
+        let cached = cached(read, in: key)
+        if let cached, cached.version == version { return cached }
+        var fold = cached.flatMap { $0.version < version ? $0 : nil } ?? read.initial
+        let recorded = try log.stream(read.stream, from: fold.version + 1)
         if !recorded.isEmpty { fold.evolve(by: try recorded.map(DomainEvent.init)) }
         keep(fold, of: read.decider, at: key)
         return fold
     }
 
-    /// The state of `stream` in `store` as `decider` folds it (see ``fold(_:in:trusted:)``).
-    func state<D: Decider>(of stream: String, as decider: D.Type, in store: EventStore, trusted: Bool) async throws -> D.State {
-        try await fold(.stream(stream, as: decider), in: store, trusted: trusted).state(as: decider)
+    /// The state of `stream` in `store` as `decider` folds it, read off the writer: what is
+    /// cached plus what the log has after it.
+    func state<D: Decider>(of stream: String, as decider: D.Type, in store: EventStore) async throws -> D.State {
+        let read = StreamRead.stream(stream, as: decider)
+        let key = Self.key(stream, store)
+        var fold = cached(read, in: key) ?? read.initial
+        let recorded = try await store.readStream(stream, from: fold.version + 1)
+        if !recorded.isEmpty { fold.evolve(by: try recorded.map(DomainEvent.init)) }
+        keep(fold, of: read.decider, at: key)
+        return fold.state(as: decider)
+    }
+
+    /// The state of `read` in `store` as cached now, if it is.
+    func cached(_ read: StreamRead, in store: EventStore) -> (any FoldedStream)? {
+        cached(read, in: Self.key(read.stream, store))
+    }
+
+    private func cached(_ read: StreamRead, in key: String) -> (any FoldedStream)? {
+        state.withLock { state in
+            state.tick += 1
+            state.entries[key]?.lastUse = state.tick
+            return state.entries[key]?.folds[read.decider]
+        }
     }
 
     /// Notes events this process appended to `stream`, the first at stream version `from`:

@@ -51,7 +51,7 @@ extension Services {
     }
 
     /// How to build the held action's target from the streams the command reads.
-    func target(of action: HeldAction, tenant: TenantID, store: EventStore) async throws -> (read: StreamRead, state: (StreamStates) -> ApprovalRelease.Target) {
+    func target(of action: HeldAction, tenant: TenantID, store: EventStore) async throws -> (read: StreamRead, state: @Sendable (StreamStates) -> ApprovalRelease.Target) {
         let stream = ApprovalRelease.stream(of: action)
         switch action {
         case .provision, .restart, .deleteInstance:

@@ -50,7 +50,7 @@ extension Services {
     /// Grants (releasing the held command in the same append) or denies a held approval.
     fileprivate func respondToHeld(_ id: String, decision: String, _ request: Request, _ context: ClawContext, store: EventStore) async throws -> CommandBus.Outcome {
         let approvalStream = Streams.approval(id)
-        let held = try await streamCache.state(of: approvalStream, as: ApprovalDecider.self, in: store, trusted: false)
+        let held = try await streamCache.state(of: approvalStream, as: ApprovalDecider.self, in: store)
         guard let action = held.action else { throw APIError.notFound("approval \(id) not found") }
         switch decision {
         case "approved":

@@ -1,0 +1,36 @@
+import Foundation
+import GRDB
+
+/// What ``EventStore/append(deciding:)`` appends: parts decided on the store's writer.
+public struct WriterDecision: Sendable {
+    /// The parts to append atomically; none when the decision changes nothing.
+    public var parts: [StreamAppend]
+    /// Runs on the writer right after the parts are written, with the stored events, before any
+    /// other append is decided (to keep state derived from the log current).
+    public var written: (@Sendable ([RecordedEvent]) -> Void)?
+
+    public init(parts: [StreamAppend], written: (@Sendable ([RecordedEvent]) -> Void)? = nil) {
+        self.parts = parts
+        self.written = written
+    }
+}
+
+/// The log as a decision on the writer sees it: every append before it, acknowledged or not yet.
+public struct WriterLog {
+    let db: Database
+
+    /// The current version of `stream` (0 when it has no event).
+    public func version(of stream: String) throws -> Int64 {
+        try EventRows.version(of: stream, db)
+    }
+
+    /// The events of `stream` from `version` on, in order.
+    public func stream(_ stream: String, from version: Int64) throws -> [RecordedEvent] {
+        try EventRows.stream(stream, from: version, limit: .max, db)
+    }
+
+    /// The event with `id`, if it was appended.
+    public func event(id: UUID) throws -> RecordedEvent? {
+        try EventRows.event(id: id, db)
+    }
+}
