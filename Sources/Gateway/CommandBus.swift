@@ -33,31 +33,33 @@ struct CommandBus {
 
     /// Decides with the current state of the streams `reads` names and appends the result.
     func run(reading reads: [StreamRead], _ decide: @escaping @Sendable (StreamStates, DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
-        if let replay = try await replayed() { return replay }
         let decided = Mutex<[DomainEvent]>([])
-        let result: AppendResult
-        do {
-            result = try await store.append { log in
-                var folds: [String: any FoldedStream] = [:]
-                for read in reads { folds[read.stream] = try cache.fold(read, in: store, log: log) }
-                let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
-                let events = try decide(StreamStates(folds: folds), context)
-                let versions = folds.mapValues(\.version)
-                // The states are released here, so the cache can bring them up to date in place.
-                folds = [:]
-                decided.withLock { $0 = events }
-                return WriterDecision(parts: try parts(events, versions: versions)) { recorded in
-                    // Positions follow the order of `events`: note each stream's new events.
-                    for stream in Set(recorded.map(\.stream)) {
-                        let indices = recorded.indices.filter { recorded[$0].stream == stream }
-                        cache.appended(indices.map { events[$0] }, to: stream, in: store, from: recorded[indices[0]].streamVersion)
-                    }
+        let firstResult = Mutex<[RecordedEvent]>([])
+        let result = try await store.append { log in
+            if let first = try replayed(log) {
+                // Answered once the flush under way, which covers the first request, is done.
+                firstResult.withLock { $0 = first }
+                return WriterDecision(parts: [])
+            }
+            var folds: [String: any FoldedStream] = [:]
+            for read in reads { folds[read.stream] = try cache.fold(read, in: store, log: log) }
+            let context = DecisionContext(actor: actor, tenant: tenant, now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+            let events = try decide(StreamStates(folds: folds), context)
+            let versions = folds.mapValues(\.version)
+            // The states are released here, so the cache can bring them up to date in place.
+            folds = [:]
+            decided.withLock { $0 = events }
+            return WriterDecision(parts: try parts(events, versions: versions)) { recorded in
+                // Positions follow the order of `events`: note each stream's new events.
+                for stream in Set(recorded.map(\.stream)) {
+                    let indices = recorded.indices.filter { recorded[$0].stream == stream }
+                    cache.appended(indices.map { events[$0] }, to: stream, in: store, from: recorded[indices[0]].streamVersion)
                 }
             }
-        } catch EventStoreError.idempotencyMismatch where idempotency != nil {
-            // A concurrent twin of this request won: answer with its result.
-            if let replay = try await replayed() { return replay }
-            throw EventStoreError.idempotencyMismatch(eventID: "")
+        }
+        let first = firstResult.withLock { $0 }
+        if let position = first.last?.position {
+            return Outcome(events: try first.map(DomainEvent.init), position: position, replayed: true)
         }
         let events = decided.withLock { $0 }
         guard !events.isEmpty else { return Outcome(events: [], position: store.head, replayed: false) }
@@ -101,13 +103,12 @@ struct CommandBus {
                            digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
     }
 
-    /// The outcome of the first request with this idempotency key, if it was carried out.
-    private func replayed() async throws -> Outcome? {
-        guard idempotency != nil, let first = try await store.event(id: eventID(0)) else { return nil }
+    /// The events of the first request with this idempotency key, in order, if it was carried out.
+    private func replayed(_ log: WriterLog) throws -> [RecordedEvent]? {
+        guard idempotency != nil, let first = try log.event(id: eventID(0)) else { return nil }
         var recorded = [first]
-        while let next = try await store.event(id: eventID(recorded.count)) { recorded.append(next) }
-        let events = try recorded.map(DomainEvent.init)
-        return Outcome(events: events, position: recorded.map(\.position).max() ?? first.position, replayed: true)
+        while let next = try log.event(id: eventID(recorded.count)) { recorded.append(next) }
+        return recorded
     }
 }
 
