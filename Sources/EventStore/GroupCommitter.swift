@@ -239,7 +239,10 @@ final class GroupCommitter: Sendable {
             if let deferred {
                 let written = outcomes.count { outcome in (try? outcome.get()).map { !$0.isRetry && !$0.events.isEmpty } == true }
                 let holding = open.withLock { $0.appends += written; return $0.appends }
-                if holding == 0 || holding >= deferred.maxAppends { try commitOpen(db) } else { scheduleCommit(after: deferred.maxDelay) }
+                // Once the store is closing, an append still queued commits at once: the close's
+                // own commit may already have run.
+                let closing = state.withLock { $0.closed }
+                if holding == 0 || holding >= deferred.maxAppends || closing { try commitOpen(db) } else { scheduleCommit(after: deferred.maxDelay) }
             } else {
                 try db.commit()
                 try restoreSynchronous(db)

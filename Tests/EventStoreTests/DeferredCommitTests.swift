@@ -81,6 +81,25 @@ struct DeferredCommitTests {
         journal.close(retiring: true)
     }
 
+    @Test("appends still queued when the store closes are committed: every acknowledged append is in the file")
+    func closeWhileAppending() async throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (journal, stores) = try await CommitJournalTests.open(["user_a"], in: scratch, deferredCommit: Self.never)
+        let store = stores[0]
+        let acknowledged = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<200 {
+                group.addTask { (try? await store.append([event("e\(index)")], to: "s\(index % 7)")) != nil }
+            }
+            try await Task.sleep(for: .milliseconds(2))
+            try await store.close()
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        journal.close(retiring: true)
+        #expect(acknowledged > 0)
+        #expect(try Self.committedEvents(store) == acknowledged)
+    }
+
     @Test("appends lost from the open transaction fail the store and its journal: nothing later is acknowledged or read")
     func lostTransaction() async throws {
         let scratch = ScratchDirectory()
