@@ -12,9 +12,9 @@ import Darwin
 ///
 /// A store's own flush (``WALSyncer``) covers one file, and one tenant rarely has two appends in
 /// flight, so with a hundred busy tenants every append pays a whole disk flush. A store given a
-/// journal (``EventStore/Configuration/journal``) still commits to its own file first, with
-/// `synchronous=NORMAL` (the frames reach the OS, not the disk), then hands the events it
-/// committed to the journal. The journal appends them as a ``JournalRecord`` and runs one
+/// journal (``EventStore/Configuration/journal``) still writes to its own file first — into a
+/// transaction it commits later, with `synchronous=NORMAL` (see ``DeferredCommit``) — then hands
+/// the events it wrote to the journal. The journal appends them as a ``JournalRecord`` and runs one
 /// `fdatasync` for every record written meanwhile, whichever store it belongs to; each append is
 /// acknowledged, and published, after the flush that covers it. A failed flush fails its appends
 /// and every later one.
@@ -22,8 +22,9 @@ import Darwin
 /// After a power cut a store may lack its last commits; the journal still has them, and
 /// ``recover(_:)`` gives them back before anything else is written (see
 /// ``EventStore/restore(_:)``). A segment of the journal is retired once every store written
-/// while it was current has flushed its own log: at `segmentLimit` bytes the journal moves to a
-/// new segment, flushes the logs of those stores, then deletes the old segment.
+/// while it was current has committed and flushed its own log: at `segmentLimit` bytes the
+/// journal moves to a new segment, has those stores settle (``JournaledStore``), then deletes
+/// the old segment.
 ///
 /// ```swift
 /// let journal = try CommitJournal(directory: data.root.appendingPathComponent("journal"))
@@ -103,8 +104,8 @@ public final class CommitJournal: Sendable {
 
     // MARK: Recording
 
-    /// Records the events a store has just committed (call on its writer, right after the
-    /// commit, so that a store's records follow its commit order); `then` runs once they are
+    /// Records the events a store has just written (call on its writer, right after writing
+    /// them, so that a store's records follow its log's order); `then` runs once they are
     /// durable, or have failed. With no events (a retry of an append already committed), `then`
     /// still waits for the flush under way, which may be the one covering the original.
     func record(_ events: [RecordedEvent], of identity: StoreIdentity, store: any JournaledStore, then: @escaping FlushTickets.Completion) {

@@ -164,11 +164,7 @@ final class GroupCommitter: Sendable {
         case .log(let log) where committed:
             return log.committed(onCaller: flushOnCaller, then: finishWhenDurable)
         case .journal(let journal, let identity, _) where committed:
-            let events = outcomes.flatMap { outcome in
-                guard case .success(let result) = outcome, !result.isRetry else { return [RecordedEvent]() }
-                return result.events
-            }
-            journal.record(events, of: identity, store: self, then: finishWhenDurable)
+            journal.record(Self.written(outcomes), of: identity, store: self, then: finishWhenDurable)
             return false
         default:
             finish(batch, outcomes: outcomes, outputs: outputs)
@@ -180,12 +176,17 @@ final class GroupCommitter: Sendable {
     /// caller with its own outcome.
     private func finish(_ batch: [Follower], outcomes: [Result<AppendResult, any Error>], outputs: [any Sendable]) {
         if let hook, !outputs.isEmpty { hook.committed(outputs) }
-        hub.publish(outcomes.flatMap { outcome in
-            guard case .success(let result) = outcome, !result.isRetry else { return [RecordedEvent]() }
-            return result.events
-        })
+        hub.publish(Self.written(outcomes))
         for (follower, outcome) in zip(batch, outcomes) {
             follower.continuation.resume(with: outcome)
+        }
+    }
+
+    /// The events the appends of a batch wrote (a retry wrote none).
+    private static func written(_ outcomes: [Result<AppendResult, any Error>]) -> [RecordedEvent] {
+        outcomes.flatMap { outcome in
+            guard case .success(let result) = outcome, !result.isRetry else { return [RecordedEvent]() }
+            return result.events
         }
     }
 
@@ -265,10 +266,12 @@ final class GroupCommitter: Sendable {
     // MARK: The open transaction
 
     /// Commits the transaction appends left open, if any; call on the writer before any other
-    /// use of it. A commit that fails loses appends already acknowledged (the journal still has
-    /// them): the store and its journal fail, and the next ``CommitJournal/recover(_:)`` restores them.
+    /// use of it (once the store is closed, it leaves the connection alone). A commit that fails
+    /// loses appends already acknowledged (the journal still has them): the store and its
+    /// journal fail, and the next ``CommitJournal/recover(_:)`` restores them.
     func commitOpen(_ db: Database) throws {
-        let (appends, lost) = open.withLock { ($0.appends, $0.lost) }
+        let (appends, lost, finished) = open.withLock { ($0.appends, $0.lost, $0.finished) }
+        if finished { return }
         if let lost { throw lost }
         guard db.isInsideTransaction else {
             if appends > 0 { throw lose(EventStoreError.corruptStore("the open transaction ended outside the store")) }
@@ -290,10 +293,7 @@ final class GroupCommitter: Sendable {
         let (appends, lost) = open.withLock { ($0.appends, $0.lost) }
         if let lost { throw lost }
         guard appends > 0 else { return }
-        try await pool.writeWithoutTransaction { db in
-            guard !self.open.withLock({ $0.finished }) else { return }
-            try self.commitOpen(db)
-        }
+        try await pool.writeWithoutTransaction { db in try self.commitOpen(db) }
     }
 
     /// Commits the open transaction once ``DeferredCommit/maxDelay`` has passed (one timer at a time).
@@ -307,11 +307,8 @@ final class GroupCommitter: Sendable {
         let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
             self.pool.asyncWriteWithoutTransaction { db in
-                let finished = self.open.withLock { open in
-                    open.commitScheduled = false
-                    return open.finished
-                }
-                if !finished { try? self.commitOpen(db) }
+                self.open.withLock { $0.commitScheduled = false }
+                try? self.commitOpen(db)
             }
         }
     }
@@ -415,12 +412,7 @@ final class GroupCommitter: Sendable {
 
 extension GroupCommitter: JournaledStore {
     func settleLog() throws {
-        if !open.withLock({ $0.finished }) {
-            try pool.writeWithoutTransaction { db in
-                guard !self.open.withLock({ $0.finished }) else { return }
-                try self.commitOpen(db)
-            }
-        }
+        if !open.withLock({ $0.finished }) { try pool.writeWithoutTransaction { db in try self.commitOpen(db) } }
         try durability.log?.flushNow()
     }
 }

@@ -33,12 +33,13 @@ struct CommandBus {
 
     /// Decides with the current state of the streams `reads` names and appends the result.
     func run(reading reads: [StreamRead], _ decide: @escaping @Sendable (StreamStates, DecisionContext) throws -> [DomainEvent]) async throws -> Outcome {
-        let decided = Mutex<[DomainEvent]>([])
-        let firstResult = Mutex<[RecordedEvent]>([])
+        /// What the writer found: the first request's events (a retry), or the decided events.
+        enum Answer { case firstRequest([RecordedEvent]), decided([DomainEvent]) }
+        let answer = Mutex(Answer.decided([]))
         let result = try await store.append { log in
             if let first = try replayed(log) {
                 // Answered once the flush under way, which covers the first request, is done.
-                firstResult.withLock { $0 = first }
+                answer.withLock { $0 = .firstRequest(first) }
                 return WriterDecision(parts: [])
             }
             var folds: [String: any FoldedStream] = [:]
@@ -48,7 +49,7 @@ struct CommandBus {
             let versions = folds.mapValues(\.version)
             // The states are released here, so the cache can bring them up to date in place.
             folds = [:]
-            decided.withLock { $0 = events }
+            answer.withLock { $0 = .decided(events) }
             return WriterDecision(parts: try parts(events, versions: versions)) { recorded in
                 // Positions follow the order of `events`: note each stream's new events.
                 for stream in Set(recorded.map(\.stream)) {
@@ -57,14 +58,14 @@ struct CommandBus {
                 }
             }
         }
-        let first = firstResult.withLock { $0 }
-        if let position = first.last?.position {
-            return Outcome(events: try first.map(DomainEvent.init), position: position, replayed: true)
+        switch answer.withLock({ $0 }) {
+        case .firstRequest(let first):
+            return Outcome(events: try first.map(DomainEvent.init), position: first.last?.position ?? 0, replayed: true)
+        case .decided(let events):
+            guard !events.isEmpty else { return Outcome(events: [], position: store.head, replayed: false) }
+            metrics.recordAppend(events: events.count)
+            return Outcome(events: events, position: result.position, replayed: result.isRetry)
         }
-        let events = decided.withLock { $0 }
-        guard !events.isEmpty else { return Outcome(events: [], position: store.head, replayed: false) }
-        metrics.recordAppend(events: events.count)
-        return Outcome(events: events, position: result.position, replayed: result.isRetry)
     }
 
     /// Runs `command` of `decider` on the state of `stream`.

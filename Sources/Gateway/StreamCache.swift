@@ -37,11 +37,8 @@ final class StreamCache: Sendable {
         let version = try log.version(of: read.stream)
         let cached = cached(read, in: key)
         if let cached, cached.version == version { return cached }
-        var fold = cached.flatMap { $0.version < version ? $0 : nil } ?? read.initial
-        let recorded = try log.stream(read.stream, from: fold.version + 1)
-        if !recorded.isEmpty { fold.evolve(by: try recorded.map(DomainEvent.init)) }
-        keep(fold, of: read.decider, at: key)
-        return fold
+        let fold = cached.flatMap { $0.version < version ? $0 : nil } ?? read.initial
+        return try advance(fold, by: log.stream(read.stream, from: fold.version + 1), read, at: key)
     }
 
     /// The state of `stream` in `store` as `decider` folds it, read off the writer: what is
@@ -49,11 +46,16 @@ final class StreamCache: Sendable {
     func state<D: Decider>(of stream: String, as decider: D.Type, in store: EventStore) async throws -> D.State {
         let read = StreamRead.stream(stream, as: decider)
         let key = Self.key(stream, store)
-        var fold = cached(read, in: key) ?? read.initial
-        let recorded = try await store.readStream(stream, from: fold.version + 1)
+        let fold = cached(read, in: key) ?? read.initial
+        return try advance(fold, by: await store.readStream(stream, from: fold.version + 1), read, at: key).state(as: decider)
+    }
+
+    /// `fold` with `recorded` (what the log holds after it) applied, and kept for later commands.
+    private func advance(_ fold: consuming any FoldedStream, by recorded: [RecordedEvent], _ read: StreamRead, at key: String) throws -> any FoldedStream {
+        var fold = fold
         if !recorded.isEmpty { fold.evolve(by: try recorded.map(DomainEvent.init)) }
         keep(fold, of: read.decider, at: key)
-        return fold.state(as: decider)
+        return fold
     }
 
     /// The state of `read` in `store` as cached now, if it is.

@@ -17,68 +17,83 @@ struct DeferredCommitTests {
 
     static let never = DeferredCommit(maxAppends: 1_000, maxDelay: .seconds(600))
 
+    /// Runs `body` with the journaled store of `user_a` in `scratch`, then closes both cleanly.
+    static func withStore(in scratch: ScratchDirectory, deferring deferred: DeferredCommit = never, _ body: (EventStore) async throws -> Void) async throws {
+        let (journal, stores) = try await CommitJournalTests.open(["user_a"], in: scratch, deferredCommit: deferred)
+        try await body(stores[0])
+        try await stores[0].close()
+        journal.close(retiring: true)
+    }
+
     @Test("acknowledged appends stay in the open transaction until a read, and the read sees every one of them")
     func readCommits() async throws {
         let scratch = ScratchDirectory()
         defer { scratch.remove() }
-        let (journal, stores) = try await CommitJournalTests.open(["user_a"], in: scratch, deferredCommit: Self.never)
-        let store = stores[0]
-        for index in 1...3 { try await store.append([event("e\(index)")], to: "s") }
-        #expect(try Self.committedEvents(store) == 0)
-        #expect(try await store.read(after: 0, limit: 10).map(\.position) == [1, 2, 3])
-        #expect(try Self.committedEvents(store) == 3)
-        // A write through the store commits first too, and then runs in its own transaction.
-        try await store.append([event("e4")], to: "s")
-        let counted = try await store.write { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") }
-        #expect(counted == 4)
-        #expect(try Self.committedEvents(store) == 4)
-        try await store.close()
-        journal.close(retiring: true)
+        try await Self.withStore(in: scratch) { store in
+            for index in 1...3 { try await store.append([event("e\(index)")], to: "s") }
+            #expect(try Self.committedEvents(store) == 0)
+            #expect(try await store.read(after: 0, limit: 10).map(\.position) == [1, 2, 3])
+            #expect(try Self.committedEvents(store) == 3)
+            // A write through the store commits first too, and then runs in its own transaction.
+            try await store.append([event("e4")], to: "s")
+            let counted = try await store.write { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") }
+            #expect(counted == 4)
+            #expect(try Self.committedEvents(store) == 4)
+        }
     }
 
     @Test("the open transaction commits after maxAppends appends, and after maxDelay")
     func commitsByCountAndTime() async throws {
         let scratch = ScratchDirectory()
         defer { scratch.remove() }
-        let (journal, stores) = try await CommitJournalTests.open(["user_a"], in: scratch, deferredCommit: .init(maxAppends: 3, maxDelay: .seconds(600)))
-        let store = stores[0]
-        try await store.append([event("e1")], to: "s")
-        try await store.append([event("e2")], to: "s")
-        #expect(try Self.committedEvents(store) == 0)
-        try await store.append([event("e3")], to: "s")
-        #expect(try Self.committedEvents(store) == 3)
-        try await store.close()
-        journal.close(retiring: true)
-
-        let (timed, reopened) = try await CommitJournalTests.open(["user_a"], in: scratch, deferredCommit: .init(maxAppends: 1_000, maxDelay: .milliseconds(50)))
-        try await reopened[0].append([event("e4")], to: "s")
-        var committed = 0
-        for _ in 0..<500 where committed < 4 {
-            try await Task.sleep(for: .milliseconds(10))
-            committed = try Self.committedEvents(reopened[0])
+        try await Self.withStore(in: scratch, deferring: .init(maxAppends: 3, maxDelay: .seconds(600))) { store in
+            try await store.append([event("e1")], to: "s")
+            try await store.append([event("e2")], to: "s")
+            #expect(try Self.committedEvents(store) == 0)
+            try await store.append([event("e3")], to: "s")
+            #expect(try Self.committedEvents(store) == 3)
         }
-        #expect(committed == 4)
-        try await reopened[0].close()
-        timed.close(retiring: true)
+        try await Self.withStore(in: scratch, deferring: .init(maxAppends: 1_000, maxDelay: .milliseconds(50))) { store in
+            try await store.append([event("e4")], to: "s")
+            var committed = 0
+            for _ in 0..<500 where committed < 4 {
+                try await Task.sleep(for: .milliseconds(10))
+                committed = try Self.committedEvents(store)
+            }
+            #expect(committed == 4)
+        }
     }
 
     @Test("an append that fails inside the open transaction fails alone; a retry is answered from it")
     func failureInsideOpenTransaction() async throws {
         let scratch = ScratchDirectory()
         defer { scratch.remove() }
-        let (journal, stores) = try await CommitJournalTests.open(["user_a"], in: scratch, deferredCommit: Self.never)
-        let store = stores[0]
-        let first = event("a")
-        try await store.append([first], to: "s", expecting: .noStream)
-        await #expect(throws: EventStoreError.self) { try await store.append([event("b")], to: "s", expecting: .noStream) }
-        let retry = try await store.append([first], to: "s", expecting: .noStream)
-        #expect(retry.isRetry && retry.position == 1)
-        try await store.append([event("c")], to: "s", expecting: .exact(1))
-        #expect(try Self.committedEvents(store) == 0)
-        #expect(try await store.read(after: 0, limit: 10).map(\.position) == [1, 2])
-        #expect(try await store.verify().isIntact)
-        try await store.close()
-        journal.close(retiring: true)
+        try await Self.withStore(in: scratch) { store in
+            let first = event("a")
+            try await store.append([first], to: "s", expecting: .noStream)
+            await #expect(throws: EventStoreError.self) { try await store.append([event("b")], to: "s", expecting: .noStream) }
+            let retry = try await store.append([first], to: "s", expecting: .noStream)
+            #expect(retry.isRetry && retry.position == 1)
+            try await store.append([event("c")], to: "s", expecting: .exact(1))
+            #expect(try Self.committedEvents(store) == 0)
+            #expect(try await store.read(after: 0, limit: 10).map(\.position) == [1, 2])
+            #expect(try await store.verify().isIntact)
+        }
+    }
+
+    @Test("a subscriber catching up while appends are held open gets every one of them once, in order, then the live ones")
+    func subscriptionCatchesUp() async throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        try await Self.withStore(in: scratch) { store in
+            for index in 1...3 { try await store.append([event("e\(index)")], to: "s") }
+            #expect(try Self.committedEvents(store) == 0)
+            var iterator = store.subscribe(from: 1).makeAsyncIterator()
+            #expect(try await iterator.next()?.position == 2)
+            #expect(try await iterator.next()?.position == 3)
+            try await store.append([event("live")], to: "s")
+            #expect(try await iterator.next()?.position == 4)
+        }
     }
 
     @Test("appends still queued when the store closes are committed: every acknowledged append is in the file")
