@@ -19,7 +19,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             of --tenants tenants, then sends POST /api/threads/:id/messages from --connections \
             concurrent keep-alive connections (each a blocking socket on its own thread, so that the \
             load generator's CPU stays small), to random tenants. Reports commands/s and p50/p99 \
-            latency, and for --watched tenants with an open /api/stream, the delay from a command's \
+            latency and the process's CPU time per command, and for --watched tenants with an open /api/stream, the delay from a command's \
             response to its change arriving on the stream (p50/p99). Then two baselines: the same \
             message events appended straight to the same stores by as many tasks (the storage path \
             alone: projections and flush, no HTTP), and the same HTTP load against a bare \
@@ -76,7 +76,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
     /// The storage path alone: the same `message.added` events appended straight to the same
     /// tenants' stores (inline projections, flush), from as many concurrent tasks — no HTTP, no
     /// command bus. Returns appends/s.
-    private static func storageOnly(_ stores: Stores, appends: Int, concurrency: Int, tenants: Int) async throws -> Double {
+    private static func storageOnly(_ stores: Stores, appends: Int, concurrency: Int, tenants: Int) async throws -> (perSecond: Double, cpu: Double) {
         let metadata = Data(#"{"actor":"bench"}"#.utf8)
         func appendable(_ events: [DomainEvent]) -> [StreamAppend] {
             events.map { StreamAppend(stream: $0.stream, events: [NewEvent(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data(), metadata: metadata)]) }
@@ -90,6 +90,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         }
         let next = Locked(0)
         let clock = ContinuousClock()
+        let cpu = HTTPBench.processCPUMicros()
         let elapsed = try await clock.measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<concurrency {
@@ -107,7 +108,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
                 try await group.waitForAll()
             }
         }
-        return Double(appends) / (elapsed.milliseconds / 1_000)
+        return (Double(appends) / (elapsed.milliseconds / 1_000), (HTTPBench.processCPUMicros() - cpu) / Double(appends))
     }
 
     /// Runs `body` with `router` served on a free loopback port, then stops the server by a
@@ -146,16 +147,19 @@ struct HTTPFigures {
     var streamP50: Double
     var streamP99: Double
     var streamSamples: Int
-    /// The same load on a bare Hummingbird route: requests/s, p50, p99.
-    var bare: (perSecond: Double, p50: Double, p99: Double) = (0, 0, 0)
-    /// The same events appended straight to the stores, without HTTP or the command bus: appends/s.
-    var storageOnly: Double = 0
+    /// CPU time (µs, every thread of the process, the load generator's included) per command.
+    var cpuPerCommand: Double
+    /// The same load on a bare Hummingbird route: requests/s, p50, p99, CPU µs per request.
+    var bare: (perSecond: Double, p50: Double, p99: Double, cpu: Double) = (0, 0, 0, 0)
+    /// The same events appended straight to the stores, without HTTP or the command bus: appends/s, CPU µs per append.
+    var storageOnly: (perSecond: Double, cpu: Double) = (0, 0)
 
     var json: [String: Any] {
         ["commands": commands, "connections": connections, "tenants": tenants, "commands_per_s": commandsPerSecond.rounded(),
          "p50_ms": round2(p50), "p99_ms": round2(p99), "stream_delay_p50_ms": round2(streamP50), "stream_delay_p99_ms": round2(streamP99),
          "stream_samples": streamSamples, "bare_http_per_s": bare.perSecond.rounded(), "bare_http_p50_ms": round2(bare.p50),
-         "bare_http_p99_ms": round2(bare.p99), "storage_only_appends_per_s": storageOnly.rounded()]
+         "bare_http_p99_ms": round2(bare.p99), "cpu_us_per_command": cpuPerCommand.rounded(), "bare_http_cpu_us_per_request": bare.cpu.rounded(), "storage_only_appends_per_s": storageOnly.perSecond.rounded(),
+         "storage_only_cpu_us_per_append": storageOnly.cpu.rounded()]
     }
 
     var table: String {
@@ -163,11 +167,12 @@ struct HTTPFigures {
         \(commands) thread-message commands over \(connections) keep-alive connections, \(tenants) tenants
         commands/s              \(Int(commandsPerSecond))
         latency p50 / p99       \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms
+        CPU per command         \(Int(cpuPerCommand)) µs (the process, load generator included; bare route: \(Int(bare.cpu)) µs per request)
         stream delay p50 / p99  \(String(format: "%.2f", streamP50)) ms / \(String(format: "%.2f", streamP99)) ms (\(streamSamples) samples)
         bare Hummingbird POST   \(Int(bare.perSecond)) requests/s, p50 / p99 \(String(format: "%.2f", bare.p50)) / \(String(format: "%.2f", bare.p99)) ms \
         (same load, a route that reads the body and answers 201; commands are \(String(format: "%.2f", bare.perSecond > 0 ? commandsPerSecond / bare.perSecond : 0))x of it)
-        storage path alone      \(Int(storageOnly)) appends/s (the same events appended straight to the stores: projections and flush, \
-        no HTTP, no command bus; commands are \(String(format: "%.2f", storageOnly > 0 ? commandsPerSecond / storageOnly : 0))x of it)
+        storage path alone      \(Int(storageOnly.perSecond)) appends/s, \(Int(storageOnly.cpu)) µs CPU each (the same events appended straight to the \
+        stores: projections and flush, no HTTP, no command bus; commands are \(String(format: "%.2f", storageOnly.perSecond > 0 ? commandsPerSecond / storageOnly.perSecond : 0))x of it)
         """
     }
 
@@ -180,13 +185,17 @@ struct HTTPBench {
     let key: String
 
     func run(commands: Int, connections: Int, tenants: Int, watched: Int) async throws -> HTTPFigures {
-        let setup = try LoadConnection(port: port)
-        var threads: [String] = []
-        for index in 0..<tenants {
-            let created = try setup.exchange("POST", "/api/threads", headers: headers(Self.tenant(index)), body: #"{"title":"bench"}"#)
-            let json = (try? JSONParser.parse(Data(created.body))) ?? .null
-            guard let id = json["data"]?["id"]?.stringValue else { throw ValidationError("could not create a thread: \(json)") }
-            threads.append(id)
+        // Blocking socket work stays off the server's executors.
+        let threads = try await onThread {
+            let setup = try LoadConnection(port: port)
+            var threads: [String] = []
+            for index in 0..<tenants {
+                let created = try setup.exchange("POST", "/api/threads", headers: headers(Self.tenant(index)), body: #"{"title":"bench"}"#)
+                let json = (try? JSONParser.parse(Data(created.body))) ?? .null
+                guard let id = json["data"]?["id"]?.stringValue else { throw ValidationError("could not create a thread: \(json)") }
+                threads.append(id)
+            }
+            return threads
         }
         // Stream watchers, each on its own thread: arrival time of each position, per watched tenant.
         let arrivals = Locked<[String: ContinuousClock.Instant]>([:])
@@ -204,7 +213,7 @@ struct HTTPBench {
 
         let responses = Locked<[String: ContinuousClock.Instant]>([:])
         let threadIDs = threads
-        let (elapsed, sorted) = try await drive(requests: commands, connections: connections) { connection, number, generator in
+        let (elapsed, sorted, cpu) = try await drive(requests: commands, connections: connections) { connection, number, generator in
             let index = Int.random(in: 0..<tenants, using: &generator)
             let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
             let response = try connection.exchange("POST", "/api/threads/\(threadIDs[index])/messages", headers: headers(Self.tenant(index)), body: body)
@@ -223,17 +232,17 @@ struct HTTPBench {
             commands: commands, connections: connections, tenants: tenants,
             commandsPerSecond: Double(commands) / (elapsed.milliseconds / 1_000),
             p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
-            streamP50: percentile(delays, 0.5), streamP99: percentile(delays, 0.99), streamSamples: delays.count)
+            streamP50: percentile(delays, 0.5), streamP99: percentile(delays, 0.99), streamSamples: delays.count, cpuPerCommand: cpu)
     }
 
     /// The baseline: the same number of requests over as many connections, to ``bareRouter()``.
-    func runBare(requests: Int, connections: Int) async throws -> (perSecond: Double, p50: Double, p99: Double) {
-        let (elapsed, sorted) = try await drive(requests: requests, connections: connections) { connection, number, _ in
+    func runBare(requests: Int, connections: Int) async throws -> (perSecond: Double, p50: Double, p99: Double, cpu: Double) {
+        let (elapsed, sorted, cpu) = try await drive(requests: requests, connections: connections) { connection, number, _ in
             let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
             let response = try connection.exchange("POST", "/bench", headers: headers("user_bench_0"), body: body)
             guard response.status == 201 else { throw ValidationError("bare request failed: \(response.status)") }
         }
-        return (Double(requests) / (elapsed.milliseconds / 1_000), percentile(sorted, 0.5), percentile(sorted, 0.99))
+        return (Double(requests) / (elapsed.milliseconds / 1_000), percentile(sorted, 0.5), percentile(sorted, 0.99), cpu)
     }
 
     /// A Hummingbird router with one route that reads the request body and answers 201 with a
@@ -254,12 +263,13 @@ struct HTTPBench {
     private func drive(
         requests: Int, connections: Int,
         _ send: @escaping @Sendable (LoadConnection, Int, inout SystemRandomNumberGenerator) throws -> Void
-    ) async throws -> (elapsed: Duration, latencies: [Double]) {
+    ) async throws -> (elapsed: Duration, latencies: [Double], cpuMicros: Double) {
         let latencies = Locked<[Double]>([])
         let next = Locked<Int>(0)
         let failure = Locked<String?>(nil)
         let clock = ContinuousClock()
         let start = clock.now
+        let cpu = Self.processCPUMicros()
         let done = DispatchGroup()
         for _ in 0..<connections {
             done.enter()
@@ -285,10 +295,25 @@ struct HTTPBench {
         }
         await withCheckedContinuation { continuation in done.notify(queue: .global()) { continuation.resume() } }
         if let failure = failure.withLock({ $0 }) { throw ValidationError(failure) }
-        return (clock.now - start, latencies.withLock { $0 }.sorted())
+        return (clock.now - start, latencies.withLock { $0 }.sorted(), (Self.processCPUMicros() - cpu) / Double(requests))
     }
 
     static func tenant(_ index: Int) -> String { "user_bench_\(index)" }
+
+    /// Runs blocking work on a thread of its own.
+    private func onThread<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
+        }
+    }
+
+    /// The CPU time this process has used so far (user and system, every thread), in µs.
+    static func processCPUMicros() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func micros(_ time: timeval) -> Double { Double(time.tv_sec) * 1e6 + Double(time.tv_usec) }
+        return micros(usage.ru_utime) + micros(usage.ru_stime)
+    }
 
     private func headers(_ user: String) -> [(String, String)] {
         [("X-OA-Internal-Key", key), ("X-OA-User-Id", user), ("Content-Type", "application/json")]
