@@ -6,11 +6,21 @@ import GRDB
 /// (in the append's own savepoint when appends share a transaction): throwing fails that append
 /// and nothing of it is written. After COMMIT the store calls ``committed(_:)`` once per
 /// transaction with the outputs of its appends, in position order, before any caller resumes
-/// or any subscriber hears of the events. `apply` must keep no state between calls: a call whose
-/// transaction rolls back leaves no trace.
+/// or any subscriber hears of the events.
+///
+/// A hook may keep what `apply` read and wrote for later calls (a row cache) only until
+/// ``forget()``: the store calls it whenever the database may hold something else — after an
+/// append, savepoint or transaction rolls back, and before any write that is not an append.
 public protocol AppendHook: Sendable {
     /// Applies `events` (in position order) to what lives next to the log in `db`.
     func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)?
     /// Hears the outputs of the appends a transaction committed, in position order.
     func committed(_ outputs: [any Sendable])
+    /// Drops whatever `apply` kept between calls. Called on the writer.
+    func forget()
+}
+
+extension AppendHook {
+    /// A hook that keeps nothing between calls has nothing to drop.
+    public func forget() {}
 }

@@ -230,6 +230,13 @@ public final class CommitJournal: Sendable {
         }
     }
 
+    /// Waits until the segments already handed to the retirer are retired (for tests that copy
+    /// the files: a copy made while a segment is retired can miss both what the stores were
+    /// committing and the segment, which no crash can).
+    func retirementsSettled() async {
+        await withCheckedContinuation { continuation in retirer.async { continuation.resume() } }
+    }
+
     // MARK: Recovery
 
     /// What ``recover(_:)`` found.

@@ -233,7 +233,14 @@ public final class EventStore: Sendable {
     public func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.writeWithoutTransaction { db in
             try self.committer.commitOpen(db)
-            return try body(db)
+            // What the hook kept from appends may not survive this write (nor its rollback).
+            self.configuration.hook?.forget()
+            do {
+                return try body(db)
+            } catch {
+                self.configuration.hook?.forget()
+                throw error
+            }
         }
     }
 

@@ -215,6 +215,7 @@ final class GroupCommitter: Sendable {
                 do {
                     outcomes.append(.success(try insert(batch[0], at: recordedAt, after: &head, decided: &decided, outputs: &outputs, db)))
                 } catch {
+                    hook?.forget()
                     try db.rollback()
                     try restoreSynchronous(db)
                     // A retry of an append still being flushed must wait for that flush too.
@@ -232,6 +233,7 @@ final class GroupCommitter: Sendable {
                         }
                         outputs += output
                     } catch {
+                        hook?.forget()
                         outcomes.append(resolve(error, of: decided, db))
                     }
                 }
@@ -250,6 +252,7 @@ final class GroupCommitter: Sendable {
             }
             return (outcomes, outputs, true)
         } catch {
+            hook?.forget()
             if db.isInsideTransaction { try? db.rollback() }
             try? restoreSynchronous(db)
             cachedHead.withLock { $0 = nil }
@@ -323,6 +326,7 @@ final class GroupCommitter: Sendable {
             if open.lost == nil { open.lost = lost }
         }
         cachedHead.withLock { $0 = nil }
+        hook?.forget()
         if case .journal(let journal, _, _) = durability { journal.fail(lost) }
         return lost
     }

@@ -102,6 +102,8 @@ public final class Workset {
         var dirty = false
         /// The row was in the table when loaded (so it has no tombstone to clear).
         var stored = false
+        /// The slot was read (from the table or the ``RowCache``), not only written.
+        var loaded = false
 
         /// Applies `change` as made by the event at `position`; true when this is the slot's
         /// first change since the last flush.
@@ -116,6 +118,9 @@ public final class Workset {
 
     /// Where rows not yet in the cache are loaded from (nil: every table started empty).
     private let db: Database?
+    /// Rows earlier appends read (see ``RowCache``), consulted before `db` and brought up to
+    /// date by ``flush(_:collectChanges:)``; nil for a rebuild's workset.
+    private(set) var cache: RowCache?
     /// Keeps rows after a flush (a rebuild keeps every row it wrote, so it never reads one back).
     private let keepsRows: Bool
     private var tables: [Table] = []
@@ -123,9 +128,10 @@ public final class Workset {
     /// The position of the event being applied; stamped on the rows it changes.
     var position: Int64 = 0
 
-    /// A workset for one append, loading rows from `db`.
-    init(reading db: Database) {
+    /// A workset for one append, loading rows from `cache`, else from `db`.
+    init(reading db: Database, cache: RowCache) {
         self.db = db
+        self.cache = cache
         self.keepsRows = false
     }
 
@@ -146,7 +152,12 @@ public final class Workset {
     /// The slot of `key`, loaded from the database the first time.
     func load(_ table: Table, _ key: String) throws -> Slot {
         if let slot = table.slots[key] { return slot }
+        if let cached = cache?.row(table.name, key) {
+            table.slots[key] = cached
+            return cached
+        }
         var slot = Slot()
+        slot.loaded = true
         if !table.startsEmpty, let db,
            let stored = try GRDB.Row.fetchOne(db.cachedStatement(sql: "SELECT scope, sort, position, body FROM \"\(table.name)\" WHERE key = ?"), arguments: [key]) {
             let body: String = stored["body"]
@@ -181,10 +192,13 @@ public final class Workset {
             for slot in table.slots.values where slot.row != nil { tops[slot.scope] = max(tops[slot.scope] ?? .min, slot.sort) }
             table.tops = tops
         }
-        if !table.startsEmpty, let db, table.storedTops.insert(scope).inserted,
-           let stored = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(sort) FROM \"\(table.name)\" WHERE scope = ?"), arguments: [scope]) {
-            let known = table.tops?[scope] ?? .min
-            table.tops?[scope] = max(known, stored)
+        if !table.startsEmpty, let db, table.storedTops.insert(scope).inserted {
+            let stored = try cache?.top(table.name, scope)
+                ?? Int64.fetchOne(db.cachedStatement(sql: "SELECT max(sort) FROM \"\(table.name)\" WHERE scope = ?"), arguments: [scope])
+            if let stored {
+                let known = table.tops?[scope] ?? .min
+                table.tops?[scope] = max(known, stored)
+            }
         }
         return table.tops?[scope]
     }
@@ -264,8 +278,24 @@ public final class Workset {
                     op: slot.row == nil ? .delete : .upsert, row: slot.row, position: slot.position))
             }
         }
+        if cache != nil { keepInCache() }
         try Self.write(render(), db, tombstones: collectChanges)
         return changes
+    }
+
+    /// Brings the cache up to date with this workset's rows as the flush leaves them: keeps the
+    /// rows it read, forgets those it only wrote, and keeps the tops of the scopes it asked about.
+    private func keepInCache() {
+        for table in tables {
+            for (key, slot) in table.slots {
+                var kept = slot
+                if kept.dirty { kept.stored = kept.row != nil }
+                kept.dirty = false
+                cache?.store(kept, at: key, in: table.name, keep: slot.loaded)
+            }
+            for scope in table.storedTops { cache?.storeTop(table.tops?[scope], of: scope, in: table.name) }
+        }
+        cache?.trim()
     }
 
     private func forgetChanges() {

@@ -21,6 +21,8 @@ public final class Projector: AppendHook {
     /// The catalog as last read (which generation serves each projection); forgotten whenever
     /// a projection is built or rebuilt, so it is always what the file says.
     let catalog = Mutex<[String: ProjectionCatalog.Entry]?>(nil)
+    /// Rows the last appends read, for the next ones; see ``forget()``.
+    private let rowCache = Mutex(RowCache())
 
     public init(_ projections: [any Projection]) {
         self.projections = projections
@@ -46,7 +48,11 @@ public final class Projector: AppendHook {
     public func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)? {
         guard let first = events.first else { return nil }
         var targets: [(any Projection, ProjectionRows)] = []
-        let workset = Workset(reading: db)
+        // Taken out while the append applies: if it fails, the cache is gone with it.
+        let workset = Workset(reading: db, cache: rowCache.withLock { cache in
+            defer { cache = RowCache() }
+            return cache
+        })
         let entries = try catalog.withLock { $0 } ?? {
             let entries = try ProjectionCatalog.entries(db)
             if projections.allSatisfy({ entries[$0.name] != nil }) { catalog.withLock { $0 = entries } }
@@ -63,7 +69,14 @@ public final class Projector: AppendHook {
             for (projection, rows) in targets { try projection.apply(event, context, rows) }
         }
         let changes = try workset.flush(db, collectChanges: true)
+        if let cache = workset.cache { rowCache.withLock { $0 = cache } }
         return changes.isEmpty ? nil : changes
+    }
+
+    /// Drops the rows kept for later appends: the tables changed, or may have, other than
+    /// through ``apply(_:_:)``.
+    public func forget() {
+        rowCache.withLock { $0 = RowCache() }
     }
 
     public func committed(_ outputs: [any Sendable]) {

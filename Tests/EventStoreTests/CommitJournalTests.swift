@@ -148,6 +148,7 @@ struct CommitJournalTests {
         // being retired) are gone.
         #expect(segments.count <= 2)
         #expect(journal.failure == nil)
+        await journal.retirementsSettled()
         try Self.copyFiles(of: stores[0], to: crashed)
         try Self.copyFiles(of: stores[1], to: crashed)
         try Self.copyJournal(from: live, to: crashed)
