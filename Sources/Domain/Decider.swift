@@ -86,8 +86,9 @@ public enum Expiry {
 /// Input checks shared by deciders.
 enum Check {
     static func text(_ value: String, _ field: String, max: Int = 200) throws {
-        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw DomainError.invalid("\(field) must not be empty") }
-        guard value.count <= max else { throw DomainError.invalid("\(field) is longer than \(max) characters") }
+        guard value.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else { throw DomainError.invalid("\(field) must not be empty") }
+        // Counting characters walks grapheme clusters: only needed when the bytes alone could exceed `max`.
+        guard value.utf8.count <= max || value.count <= max else { throw DomainError.invalid("\(field) is longer than \(max) characters") }
     }
 
     static func identifier(_ value: String, _ field: String) throws {

@@ -48,10 +48,13 @@ final class LoadConnection: @unchecked Sendable {
 
     /// Sends one request and reads its response.
     func exchange(_ method: String, _ path: String, headers: [(String, String)], body: String) throws -> (status: Int, body: [UInt8]) {
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n"
-        for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "\r\n" + body
-        try write(Array(request.utf8))
+        var request: [UInt8] = []
+        request.reserveCapacity(512 + body.utf8.count)
+        request += "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n".utf8
+        for (name, value) in headers { request += name.utf8; request += ": ".utf8; request += value.utf8; request += "\r\n".utf8 }
+        request += "\r\n".utf8
+        request += body.utf8
+        try write(request)
         return try readResponse()
     }
 
@@ -61,27 +64,28 @@ final class LoadConnection: @unchecked Sendable {
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         try write(Array((request + "\r\n").utf8))
-        var headEnd = Self.find([13, 10, 13, 10], in: pending)
-        while headEnd == nil {
-            try receive()
-            headEnd = Self.find([13, 10, 13, 10], in: pending)
-        }
-        pending.removeFirst(headEnd! + 4)
+        let headEnd = try receive(until: Self.blankLine)
+        pending.removeFirst(headEnd + 4)
         // The body is chunked: `<hex size>\r\n<bytes>\r\n`; messages end with a blank line.
-        var text = ""
+        var text: [UInt8] = []
         while true {
-            var lineEnd = Self.find([13, 10], in: pending)
-            while lineEnd == nil {
-                try receive()
-                lineEnd = Self.find([13, 10], in: pending)
-            }
-            guard let size = Int(String(decoding: pending[..<lineEnd!], as: UTF8.self), radix: 16), size > 0 else { return }
-            while pending.count < lineEnd! + 2 + size + 2 { try receive() }
-            text += String(decoding: pending[(lineEnd! + 2)..<(lineEnd! + 2 + size)], as: UTF8.self)
-            pending.removeFirst(lineEnd! + 2 + size + 2)
-            while let end = text.range(of: "\n\n") {
-                if let line = text[..<end.lowerBound].split(separator: "\n").first(where: { $0.hasPrefix("id: ") }) { received(line.dropFirst(4)) }
-                text.removeSubrange(..<end.upperBound)
+            let lineEnd = try receive(until: Self.lineEnd)
+            guard let size = Self.integer(pending[..<lineEnd], radix: 16), size > 0 else { return }
+            while pending.count < lineEnd + 2 + size + 2 { try receive() }
+            text += pending[(lineEnd + 2)..<(lineEnd + 2 + size)]
+            pending.removeFirst(lineEnd + 2 + size + 2)
+            while let end = Self.find([10, 10], in: text) {
+                // The message's `id: ` line, if it has one.
+                var lineStart = 0
+                while lineStart < end {
+                    let lineEnd = text[lineStart..<end].firstIndex(of: 10) ?? end
+                    if text[lineStart..<lineEnd].starts(with: Self.idField) {
+                        received(Substring(decoding: text[(lineStart + Self.idField.count)..<lineEnd], as: UTF8.self))
+                        break
+                    }
+                    lineStart = lineEnd + 1
+                }
+                text.removeFirst(end + 2)
             }
         }
     }
@@ -100,27 +104,45 @@ final class LoadConnection: @unchecked Sendable {
         }
     }
 
+    /// Reads one response framed by `Content-Length`, parsing the head as bytes (the load
+    /// generator shares the machine with the server: its CPU is kept small).
     private func readResponse() throws -> (status: Int, body: [UInt8]) {
-        var headEnd: Int?
-        while true {
-            headEnd = Self.find([13, 10, 13, 10], in: pending)
-            if headEnd != nil { break }
-            try receive()
+        let headEnd = try receive(until: Self.blankLine)
+        let head = pending[..<headEnd]
+        // "HTTP/1.1 201 Created": the status is the three digits after the first space.
+        guard let space = head.firstIndex(of: 32), space + 4 <= headEnd, let status = Self.integer(head[(space + 1)..<(space + 4)], radix: 10)
+        else { throw Failure(description: "bad status line") }
+        var length: Int?
+        var lineStart = (head.firstIndex(of: 10) ?? headEnd) + 1
+        while lineStart < headEnd, length == nil {
+            let lineEnd = head[lineStart...].firstIndex(of: 13) ?? headEnd
+            let line = head[lineStart..<lineEnd]
+            if line.count > Self.contentLength.count,
+               zip(line, Self.contentLength).allSatisfy({ ($0 | 0x20) == $1 }) {
+                length = Self.integer(line.dropFirst(Self.contentLength.count).drop { $0 == 32 }, radix: 10)
+            }
+            lineStart = lineEnd + 2
         }
-        let head = String(decoding: pending[..<headEnd!], as: UTF8.self)
-        let lines = head.split(separator: "\r\n")
-        let statusParts = lines.first?.split(separator: " ") ?? []
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line: \(lines.first ?? "")") }
-        guard let length = lines.dropFirst().lazy.compactMap({ line -> Int? in
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
-            return Int(parts[1].trimmingCharacters(in: .whitespaces))
-        }).first else { throw Failure(description: "a response without Content-Length") }
-        let bodyStart = headEnd! + 4
+        guard let length else { throw Failure(description: "a response without Content-Length") }
+        let bodyStart = headEnd + 4
         while pending.count < bodyStart + length { try receive() }
         let body = Array(pending[bodyStart..<bodyStart + length])
         pending.removeFirst(bodyStart + length)
         return (status, body)
+    }
+
+    private static let blankLine: [UInt8] = Array("\r\n\r\n".utf8)
+    private static let lineEnd: [UInt8] = Array("\r\n".utf8)
+    /// Lowercase, matched against a header line with its letters lowercased.
+    private static let contentLength: [UInt8] = Array("content-length:".utf8)
+    private static let idField: [UInt8] = Array("id: ".utf8)
+
+    /// Receives until `needle` is in the pending bytes; returns where it starts.
+    private func receive(until needle: [UInt8]) throws -> Int {
+        while true {
+            if let found = Self.find(needle, in: pending) { return found }
+            try receive()
+        }
     }
 
     private func receive() throws {
@@ -135,6 +157,24 @@ final class LoadConnection: @unchecked Sendable {
             if haystack[start..<start + needle.count].elementsEqual(needle) { return start }
         }
         return nil
+    }
+
+    /// The digits of `bytes` as an integer (nil if it has none, or anything else).
+    private static func integer(_ bytes: some Collection<UInt8>, radix: Int) -> Int? {
+        guard !bytes.isEmpty else { return nil }
+        var value = 0
+        for byte in bytes {
+            let digit: Int
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = Int(byte - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = Int(byte - UInt8(ascii: "A")) + 10
+            default: return nil
+            }
+            guard digit < radix else { return nil }
+            value = value * radix + digit
+        }
+        return value
     }
 }
 

@@ -37,7 +37,8 @@ public struct ThreadsIndex: Projection {
     /// The text of the first text part, cut to ``previewLength`` characters.
     static func preview(_ parts: [JSONValue]) -> String? {
         for part in parts where part["type"] == "text" {
-            if let text = part["text"]?.stringValue { return String(text.prefix(previewLength)) }
+            // A text of at most `previewLength` bytes has at most as many characters: no need to count them.
+            if let text = part["text"]?.stringValue { return text.utf8.count <= previewLength ? text : String(text.prefix(previewLength)) }
         }
         return nil
     }
