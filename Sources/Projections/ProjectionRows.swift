@@ -8,17 +8,25 @@ import GRDB
 /// thousand messages in a rebuild batch costs one write, not a thousand.
 public final class ProjectionRows {
     let projection: String
-    let tables: [String: Workset.Table]
+    private let collections: [String]
+    private let generation: Int
     let workset: Workset
+    /// The tables touched so far: most events touch no table of most projections.
+    private var tables: [String: Workset.Table] = [:]
 
-    init(projection: String, tables: [String: Workset.Table], workset: Workset) {
-        self.projection = projection
-        self.tables = tables
+    init(projection: any Projection, generation: Int, workset: Workset) {
+        self.projection = projection.name
+        self.collections = projection.collections
+        self.generation = generation
         self.workset = workset
     }
 
     private func table(_ collection: String) -> Workset.Table {
-        guard let table = tables[collection] else { preconditionFailure("\(projection) has no collection \(collection)") }
+        if let table = tables[collection] { return table }
+        guard collections.contains(collection) else { preconditionFailure("\(projection) has no collection \(collection)") }
+        let table = workset.table(projection: projection, collection: collection,
+                                  name: ProjectionCatalog.table(projection, collection, generation: generation))
+        tables[collection] = table
         return table
     }
 

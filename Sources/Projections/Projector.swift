@@ -60,7 +60,7 @@ public final class Projector: AppendHook {
         }()
         for projection in projections {
             let entry = try entries[projection.name] ?? buildInPlace(projection, through: first.position - 1, db)
-            targets.append((projection, Self.projectionRows(projection, generation: entry.generation, workset)))
+            targets.append((projection, ProjectionRows(projection: projection, generation: entry.generation, workset: workset)))
         }
         for recorded in events {
             let event = try DomainEvent(recorded)
@@ -81,13 +81,6 @@ public final class Projector: AppendHook {
 
     public func committed(_ outputs: [any Sendable]) {
         for case let changes as [ProjectionChange] in outputs { self.changes.publish(changes) }
-    }
-
-    static func projectionRows(_ projection: any Projection, generation: Int, _ workset: Workset) -> ProjectionRows {
-        let tables = Dictionary(uniqueKeysWithValues: projection.collections.map {
-            ($0, workset.table(projection: projection.name, collection: $0, name: ProjectionCatalog.table(projection.name, $0, generation: generation)))
-        })
-        return ProjectionRows(projection: projection.name, tables: tables, workset: workset)
     }
 
     /// A projection met for the first time inside an append: built from the log before it, here.
@@ -146,7 +139,7 @@ public final class Projector: AppendHook {
         init(projection: any Projection, generation: Int) {
             self.projection = projection
             self.generation = generation
-            rows = Projector.projectionRows(projection, generation: generation, Workset())
+            rows = ProjectionRows(projection: projection, generation: generation, workset: Workset())
         }
 
         /// Applies a batch to the rows in memory.
