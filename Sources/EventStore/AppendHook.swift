@@ -9,8 +9,9 @@ import GRDB
 /// or any subscriber hears of the events.
 ///
 /// A hook may keep what `apply` read and wrote for later calls (a row cache) only until
-/// ``forget()``: the store calls it whenever the database may hold something else — after an
-/// append, savepoint or transaction rolls back, and before any write that is not an append.
+/// ``forget()``: the store calls it whenever the database may hold something else — when a
+/// rollback undoes an `apply` that succeeded, and around any write that is not an append. An
+/// `apply` that throws must itself leave nothing kept of what it did.
 public protocol AppendHook: Sendable {
     /// Applies `events` (in position order) to what lives next to the log in `db`.
     func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)?

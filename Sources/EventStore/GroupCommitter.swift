@@ -215,7 +215,7 @@ final class GroupCommitter: Sendable {
                 do {
                     outcomes.append(.success(try insert(batch[0], at: recordedAt, after: &head, decided: &decided, outputs: &outputs, db)))
                 } catch {
-                    hook?.forget()
+                    // Nothing the hook applied outlives this: its apply either never ran or threw.
                     try db.rollback()
                     try restoreSynchronous(db)
                     // A retry of an append still being flushed must wait for that flush too.
@@ -225,15 +225,18 @@ final class GroupCommitter: Sendable {
             } else {
                 for work in batch {
                     var decided: [StreamAppend] = []
+                    var inserted = false
                     do {
                         var output: [any Sendable] = []
                         try db.inSavepoint {
                             outcomes.append(.success(try insert(work, at: recordedAt, after: &head, decided: &decided, outputs: &output, db)))
+                            inserted = true
                             return .commit
                         }
                         outputs += output
                     } catch {
-                        hook?.forget()
+                        // Only a savepoint that fails to release undoes an apply that succeeded.
+                        if inserted { hook?.forget() }
                         outcomes.append(resolve(error, of: decided, db))
                     }
                 }

@@ -86,11 +86,6 @@ final class StreamCache: Sendable {
         }
     }
 
-    /// Forgets `stream` (another writer changed it).
-    func forget(_ stream: String, in store: EventStore) {
-        _ = state.withLock { $0.entries.removeValue(forKey: Self.key(stream, store)) }
-    }
-
     private func keep(_ fold: any FoldedStream, of decider: ObjectIdentifier, at key: String) {
         state.withLock { state in
             state.tick += 1

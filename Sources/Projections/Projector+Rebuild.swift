@@ -104,9 +104,8 @@ extension Projector {
         }
         report.index = endPhase()
         let caughtUp = cursor
+        // The write has the projector forget its catalog: appends read it afresh after the swap.
         cursor = try await store.write { db in
-            // Appends (on this same writer) read the catalog afresh after the swap.
-            self.catalog.withLock { $0 = nil }
             // Events appended while the tables were written, then the swap.
             let cursor = try Self.catchUp(builders, after: caughtUp, db)
             for builder in builders {

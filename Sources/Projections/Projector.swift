@@ -18,8 +18,9 @@ public final class Projector: AppendHook {
     public let projections: [any Projection]
     /// Changes published after each commit.
     public let changes = ChangeFeed()
-    /// The catalog as last read (which generation serves each projection); forgotten whenever
-    /// a projection is built or rebuilt, so it is always what the file says.
+    /// The catalog as last read (which generation serves each projection); dropped by
+    /// ``forget()`` before any write that is not an append (builds, rebuilds, swaps), so it is
+    /// always what the file says.
     let catalog = Mutex<[String: ProjectionCatalog.Entry]?>(nil)
     /// Rows the last appends read, for the next ones; see ``forget()``.
     private let rowCache = Mutex(RowCache())
@@ -73,9 +74,10 @@ public final class Projector: AppendHook {
         return changes.isEmpty ? nil : changes
     }
 
-    /// Drops the rows kept for later appends: the tables changed, or may have, other than
-    /// through ``apply(_:_:)``.
+    /// Drops the catalog and the rows kept for later appends: the tables changed, or may have,
+    /// other than through ``apply(_:_:)``.
     public func forget() {
+        catalog.withLock { $0 = nil }
         rowCache.withLock { $0 = RowCache() }
     }
 

@@ -163,6 +163,18 @@ struct ProjectionTests {
         await scratch.close()
     }
 
+    @Test("appends after a rebuild are applied to the generation it swapped in")
+    func appendsAfterRebuild() async throws {
+        let scratch = try ProjectedStore()
+        let history = try sampleHistory()
+        for append in history.prefix(3) { try await scratch.append(append) }
+        try await scratch.projector.rebuild(scratch.store)
+        try await scratch.append(history[3])
+        let threads = try await scratch.store.read { try scratch.projector.dump($0, "threads_index") }
+        #expect(threads["threads"]?["t1"]?["messageCount"] == 3)
+        await scratch.close()
+    }
+
     @Test("a projection whose version changed is rebuilt into new tables and swapped in")
     func versionChange() async throws {
         let scratch = try ProjectedStore(Projector([ThreadsIndex()]))
