@@ -159,12 +159,12 @@ struct HTTPFigures {
          "p50_ms": round2(p50), "p99_ms": round2(p99), "stream_delay_p50_ms": round2(streamP50), "stream_delay_p99_ms": round2(streamP99),
          "stream_samples": streamSamples, "bare_http_per_s": bare.perSecond.rounded(), "bare_http_p50_ms": round2(bare.p50),
          "bare_http_p99_ms": round2(bare.p99), "cpu_us_per_command": cpuPerCommand.rounded(), "bare_http_cpu_us_per_request": bare.cpu.rounded(), "storage_only_appends_per_s": storageOnly.perSecond.rounded(),
-         "storage_only_cpu_us_per_append": storageOnly.cpu.rounded()]
+         "storage_only_cpu_us_per_append": storageOnly.cpu.rounded(), "allocator": Allocator.name]
     }
 
     var table: String {
         """
-        \(commands) thread-message commands over \(connections) keep-alive connections, \(tenants) tenants
+        \(commands) thread-message commands over \(connections) keep-alive connections, \(tenants) tenants (\(Allocator.name))
         commands/s              \(Int(commandsPerSecond))
         latency p50 / p99       \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms
         CPU per command         \(Int(cpuPerCommand)) µs (the process, load generator included; bare route: \(Int(bare.cpu)) µs per request)

@@ -75,11 +75,12 @@ struct BenchReplayCommand: AsyncParsableCommand {
             let object: [String: Any] = [
                 "events": events, "events_per_s": replayRate.rounded(), "plain_read_per_s": readRate.rounded(), "ratio": ratio,
                 "projections": projector.projections.count, "rows": rows, "raw_row_write_events_per_s": rawRate.rounded(),
+                "allocator": Allocator.name,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(events) events of \(history.name), \(projector.projections.count) projections, best of \(max(1, runs)) runs")
+            print("\(events) events of \(history.name), \(projector.projections.count) projections, best of \(max(1, runs)) runs (\(Allocator.name))")
             print(String(format: "replay through every projection %12.0f events/s   %.2fx plain read", replayRate, ratio))
             print(String(format: "plain read of the same events   %12.0f events/s", readRate))
             if let phases { print("the best replay's phases: \(phases)") }

@@ -23,6 +23,7 @@ struct StoreFigures {
             "raw_scan_per_s": rawScanPerSecond.rounded(),
             "read_ratio": ratio(readPerSecond, rawScanPerSecond),
             "read_events": readEvents,
+            "allocator": Allocator.name,
         ]
     }
 
@@ -38,6 +39,7 @@ struct StoreFigures {
                 String(format: "%.2fx single writer", ratio(groupCommitPerSecond, singleWriterPerSecond))),
             row("read tenant log into envelopes", readPerSecond,
                 String(format: "%.2fx raw SQLite scan (%.0f /s)", ratio(readPerSecond, rawScanPerSecond), rawScanPerSecond)),
+            "(\(Allocator.name))",
         ].joined(separator: "\n")
     }
 
