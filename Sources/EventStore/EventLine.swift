@@ -12,22 +12,36 @@ import Foundation
 public enum EventLine {
     /// One line (without the trailing newline).
     public static func encode(_ event: RecordedEvent) -> Data {
-        var line = Data()
-        line.reserveCapacity(event.data.count + event.metadata.count + 256)
-        line.append(contentsOf: #"{"position":\#(event.position),"stream":"#.utf8)
+        var line: [UInt8] = []
+        encode(event, into: &line)
+        return Data(line)
+    }
+
+    /// Appends one line (without the trailing newline) to `line`, writing numbers, the id and
+    /// the hash straight as bytes (the commit journal encodes every event this way).
+    static func encode(_ event: RecordedEvent, into line: inout [UInt8]) {
+        line.reserveCapacity(line.count + event.data.count + event.metadata.count + 256)
+        line.append(contentsOf: #"{"position":"#.utf8)
+        line.append(contentsOf: String(event.position).utf8)
+        line.append(contentsOf: #","stream":"#.utf8)
         appendJSONString(event.stream, to: &line)
-        line.append(contentsOf: #","stream_version":\#(event.streamVersion),"event_id":""#.utf8)
-        line.append(contentsOf: event.id.storedSpelling.utf8)
+        line.append(contentsOf: #","stream_version":"#.utf8)
+        line.append(contentsOf: String(event.streamVersion).utf8)
+        line.append(contentsOf: #","event_id":""#.utf8)
+        event.id.appendStoredSpelling(to: &line)
         line.append(contentsOf: #"","type":"#.utf8)
         appendJSONString(event.type, to: &line)
-        line.append(contentsOf: #","schema_version":\#(event.schemaVersion),"recorded_at":\#(event.recordedAt),"data":"#.utf8)
-        line.append(event.data)
+        line.append(contentsOf: #","schema_version":"#.utf8)
+        line.append(contentsOf: String(event.schemaVersion).utf8)
+        line.append(contentsOf: #","recorded_at":"#.utf8)
+        line.append(contentsOf: String(event.recordedAt).utf8)
+        line.append(contentsOf: #","data":"#.utf8)
+        line.append(contentsOf: event.data)
         line.append(contentsOf: #","metadata":"#.utf8)
-        line.append(event.metadata)
+        line.append(contentsOf: event.metadata)
         line.append(contentsOf: #","hash":""#.utf8)
-        line.append(contentsOf: event.hash.hex.utf8)
+        event.hash.withUnsafeBytes { Hex.append($0, to: &line) }
         line.append(contentsOf: #""}"#.utf8)
-        return line
     }
 
     /// An event read from a line: every column, and the hash when the line carries one.
@@ -90,14 +104,19 @@ public enum EventLine {
             data: data, metadata: metadata, hash: hash)
     }
 
-    private static func appendJSONString(_ string: String, to line: inout Data) {
+    private static func appendJSONString(_ string: String, to line: inout [UInt8]) {
         line.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): line.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): line.append(contentsOf: #"\\"#.utf8)
-            case 0x00..<0x20: line.append(contentsOf: String(format: "\\u%04x", byte).utf8)
-            default: line.append(byte)
+        let utf8 = string.utf8
+        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            line.append(contentsOf: utf8)
+        } else {
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): line.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): line.append(contentsOf: #"\\"#.utf8)
+                case 0x00..<0x20: line.append(contentsOf: String(format: "\\u%04x", byte).utf8)
+                default: line.append(byte)
+                }
             }
         }
         line.append(UInt8(ascii: "\""))

@@ -339,13 +339,17 @@ final class GroupCommitter: Sendable {
     private func insert(
         _ work: Work, at recordedAt: Int64, after head: inout Head, decided: inout [StreamAppend], outputs: inout [any Sendable], _ db: Database
     ) throws -> AppendResult {
-        let decision = try work(WriterLog(db: db))
+        let log = WriterLog(db: db)
+        let decision = try work(log)
         let parts = decision.parts
         decided = parts
         var next = head
         var recorded: [RecordedEvent] = []
-        for part in parts {
-            var version = try EventRows.version(of: part.stream, db)
+        for (index, part) in parts.enumerated() {
+            // A stream's first part may use the version its decision read; a later part of the
+            // same stream must see the events the earlier one inserted.
+            let first = !parts[..<index].contains { $0.stream == part.stream }
+            var version = try first ? log.version(of: part.stream) : EventRows.version(of: part.stream, db)
             guard part.expected.admits(version) else {
                 throw EventStoreError.conflict(stream: part.stream, expected: part.expected, actual: version)
             }

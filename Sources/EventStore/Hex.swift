@@ -28,16 +28,24 @@ extension Data {
     }
 }
 
-extension Sequence where Element == UInt8 {
-    /// Lowercase hexadecimal spelling of the bytes.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var spelled: [UInt8] = []
-        spelled.reserveCapacity(64)
-        for byte in self {
+extension Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// Appends the lowercase hexadecimal spelling of `bytes` to `spelled`.
+    static func append<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to spelled: inout [UInt8]) {
+        for byte in bytes {
             spelled.append(digits[Int(byte >> 4)])
             spelled.append(digits[Int(byte & 0x0F)])
         }
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lowercase hexadecimal spelling of the bytes.
+    public var hexString: String {
+        var spelled: [UInt8] = []
+        spelled.reserveCapacity(64)
+        Hex.append(self, to: &spelled)
         return String(decoding: spelled, as: UTF8.self)
     }
 }

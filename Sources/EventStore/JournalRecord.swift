@@ -19,7 +19,7 @@ struct JournalRecord: Equatable, Sendable {
         var payload = [UInt8](identity.recorded.utf8)
         for event in events {
             payload.append(0x0A)
-            payload.append(contentsOf: EventLine.encode(event))
+            EventLine.encode(event, into: &payload)
         }
         var framed = magic
         framed.reserveCapacity(headerSize + payload.count)

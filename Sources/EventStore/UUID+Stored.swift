@@ -2,7 +2,23 @@ import Foundation
 
 extension UUID {
     /// How ids are spelled in the `events` table and in exports: lowercase, hyphenated.
-    var storedSpelling: String { uuidString.lowercased() }
+    var storedSpelling: String {
+        var spelled: [UInt8] = []
+        appendStoredSpelling(to: &spelled)
+        return String(decoding: spelled, as: UTF8.self)
+    }
+
+    /// Appends the stored spelling to `spelled` (without Foundation's `uuidString`, which
+    /// formats through `sprintf` on Linux).
+    func appendStoredSpelling(to spelled: inout [UInt8]) {
+        spelled.reserveCapacity(spelled.count + 36)
+        withUnsafeBytes(of: uuid) { bytes in
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { spelled.append(UInt8(ascii: "-")) }
+                Hex.append(CollectionOfOne(byte), to: &spelled)
+            }
+        }
+    }
 
     /// Parses the 36-character hyphenated spelling (either case).
     init?(storedSpelling text: String) {

@@ -18,10 +18,20 @@ public struct WriterDecision: Sendable {
 /// The log as a decision on the writer sees it: every append before it, acknowledged or not yet.
 public struct WriterLog {
     let db: Database
+    /// The versions this decision read, for checking its parts' expected versions without
+    /// reading them again (nothing is written between the decision and its parts).
+    let versionsRead = VersionsRead()
+
+    final class VersionsRead {
+        var versions: [String: Int64] = [:]
+    }
 
     /// The current version of `stream` (0 when it has no event).
     public func version(of stream: String) throws -> Int64 {
-        try EventRows.version(of: stream, db)
+        if let version = versionsRead.versions[stream] { return version }
+        let version = try EventRows.version(of: stream, db)
+        versionsRead.versions[stream] = version
+        return version
     }
 
     /// The events of `stream` from `version` on, in order.

@@ -13,6 +13,9 @@ struct RowCache {
     /// for ``Workset/top(_:scope:)``.
     private(set) var tops: [String: [String: Int64?]] = [:]
     private var count = 0
+    /// Whether `projection_tombstones` is empty (nil: not known). While it is, a row written
+    /// for the first time has no tombstone to clear.
+    var tombstonesEmpty: Bool?
 
     func row(_ table: String, _ key: String) -> Workset.Slot? { rows[table]?[key] }
 

@@ -63,4 +63,32 @@ struct CodingTests {
         #expect(try JSONParser.parse(Data("-9223372036854775808".utf8)) == .integer(.min))
         #expect(try JSONParser.parse(Data("9223372036854775808".utf8)) == .double(9223372036854775808))
     }
+
+    private struct Nested: Codable, Equatable {
+        struct Part: Codable, Equatable {
+            var kind: String
+            var counts: [Int64]
+            var note: String?
+        }
+        var name: String
+        var flag: Bool
+        var parts: [Part]
+        var byKey: [String: Part]
+        var tags: [String]
+        var missing: Int?
+        var empty: [String: Int]
+    }
+
+    @Test("the value encoder writes what Foundation's sorted-key encoder writes, nested containers included")
+    func encoderMatchesFoundation() throws {
+        let value = Nested(
+            name: "n \"q\" é", flag: true,
+            parts: [.init(kind: "a", counts: [1, -2, .max], note: nil), .init(kind: "b", counts: [], note: "x")],
+            byKey: ["z": .init(kind: "c", counts: [3], note: "y"), "a": .init(kind: "d", counts: [0], note: nil)],
+            tags: ["t1", "t2"], missing: nil, empty: [:])
+        let foundation = JSONEncoder()
+        foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(String(decoding: try JSONValueEncoder.data(value), as: UTF8.self) == String(decoding: try foundation.encode(value), as: UTF8.self))
+        #expect(try JSONValueDecoder.decode(Nested.self, from: JSONValueEncoder.encode(value)) == value)
+    }
 }

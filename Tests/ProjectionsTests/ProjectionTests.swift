@@ -163,6 +163,23 @@ struct ProjectionTests {
         await scratch.close()
     }
 
+    @Test("a deleted row leaves a tombstone for resuming readers, and a row written again takes it away")
+    func tombstones() async throws {
+        let scratch = try ProjectedStore()
+        func secretChanges() async throws -> [ProjectionChange.Operation] {
+            try await scratch.store.read { db in try scratch.projector.changes(db, after: 0) }
+                .filter { $0.projection == "instance" && $0.collection == "secrets" && $0.key == "api-key" }.map(\.op)
+        }
+        try await scratch.append([.secretRotated(SecretRotated(name: "api-key", fingerprint: "f1"))])
+        #expect(try await secretChanges() == [.upsert])
+        try await scratch.append([.secretRemoved(SecretRemoved(name: "api-key"))])
+        #expect(try await secretChanges() == [.delete])
+        // The projector has learnt that the tombstones table is not empty: the new row clears its tombstone.
+        try await scratch.append([.secretRotated(SecretRotated(name: "api-key", fingerprint: "f2"))])
+        #expect(try await secretChanges() == [.upsert])
+        await scratch.close()
+    }
+
     @Test("appends after a rebuild are applied to the generation it swapped in")
     func appendsAfterRebuild() async throws {
         let scratch = try ProjectedStore()

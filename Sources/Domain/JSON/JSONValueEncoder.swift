@@ -15,41 +15,83 @@ public enum JSONValueEncoder {
         JSONWriter.data(try encode(value))
     }
 
-    /// A node being built: containers hand out references to their children, as `Encoder` requires.
+    /// A node being built: containers hand out references to their children, as `Encoder`
+    /// requires. Scalar members are kept as values; only nested containers get a node of their
+    /// own. Members and elements are mutated in place (stored properties, not enum payloads, so
+    /// adding one never copies the others).
     final class Node {
-        enum Content {
-            case empty
+        enum Kind { case empty, value, object, array }
+
+        /// A member of an object or an element of an array.
+        enum Member {
             case value(JSONValue)
-            case object([String: Node])
-            case array([Node])
-        }
+            case node(Node)
 
-        var content: Content = .empty
-
-        var value: JSONValue {
-            switch content {
-            case .empty: .object([:])
-            case .value(let value): value
-            case .object(let members): .object(members.mapValues(\.value))
-            case .array(let elements): .array(elements.map(\.value))
+            var value: JSONValue {
+                switch self {
+                case .value(let value): value
+                case .node(let node): node.value
+                }
             }
         }
 
+        private(set) var kind = Kind.empty
+        private var scalar = JSONValue.null
+        private var members: [String: Member] = [:]
+        private var elements: [Member] = []
+
+        var value: JSONValue {
+            switch kind {
+            case .empty: .object([:])
+            case .value: scalar
+            case .object: .object(members.mapValues(\.value))
+            case .array: .array(elements.map(\.value))
+            }
+        }
+
+        var count: Int { elements.count }
+
+        func store(_ value: JSONValue) {
+            kind = .value
+            scalar = value
+        }
+
+        /// Makes this node an object (keeping its members if it is one already).
+        func becomeObject() {
+            guard kind != .object else { return }
+            kind = .object
+            members = [:]
+        }
+
+        /// Makes this node an array (keeping its elements if it is one already).
+        func becomeArray() {
+            guard kind != .array else { return }
+            kind = .array
+            elements = []
+        }
+
+        func set(_ key: String, _ value: JSONValue) {
+            becomeObject()
+            members[key] = .value(value)
+        }
+
         func child(_ key: String) -> Node {
-            var members: [String: Node] = [:]
-            if case .object(let existing) = content { members = existing }
-            let node = members[key] ?? Node()
-            members[key] = node
-            content = .object(members)
+            becomeObject()
+            if case .node(let node)? = members[key] { return node }
+            let node = Node()
+            members[key] = .node(node)
             return node
         }
 
+        func append(_ value: JSONValue) {
+            becomeArray()
+            elements.append(.value(value))
+        }
+
         func appendChild() -> Node {
-            var elements: [Node] = []
-            if case .array(let existing) = content { elements = existing }
+            becomeArray()
             let node = Node()
-            elements.append(node)
-            content = .array(elements)
+            elements.append(.node(node))
             return node
         }
     }
@@ -67,15 +109,15 @@ public enum JSONValueEncoder {
 
         var result: JSONValue { node.value }
 
-        func store(_ value: JSONValue) { node.content = .value(value) }
+        func store(_ value: JSONValue) { node.store(value) }
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-            if case .object = node.content {} else { node.content = .object([:]) }
+            node.becomeObject()
             return KeyedEncodingContainer(Keyed<Key>(node: node, codingPath: codingPath))
         }
 
         func unkeyedContainer() -> any UnkeyedEncodingContainer {
-            if case .array = node.content {} else { node.content = .array([]) }
+            node.becomeArray()
             return Unkeyed(node: node, codingPath: codingPath)
         }
 
@@ -83,7 +125,7 @@ public enum JSONValueEncoder {
 
         static func encode<T: Encodable>(_ value: T, into node: Node, codingPath: [any CodingKey]) throws {
             if let json = value as? JSONValue {
-                node.content = .value(json)
+                node.store(json)
                 return
             }
             try value.encode(to: Writer(node: node, codingPath: codingPath))
@@ -94,14 +136,15 @@ public enum JSONValueEncoder {
         let node: Node
         let codingPath: [any CodingKey]
 
-        mutating func encodeNil(forKey key: Key) { node.child(key.stringValue).content = .value(.null) }
-        mutating func encode(_ value: String, forKey key: Key) { node.child(key.stringValue).content = .value(.string(value)) }
-        mutating func encode(_ value: Bool, forKey key: Key) { node.child(key.stringValue).content = .value(.bool(value)) }
-        mutating func encode(_ value: Int64, forKey key: Key) { node.child(key.stringValue).content = .value(.integer(value)) }
-        mutating func encode(_ value: Int, forKey key: Key) { node.child(key.stringValue).content = .value(.integer(Int64(value))) }
+        mutating func encodeNil(forKey key: Key) { node.set(key.stringValue, .null) }
+        mutating func encode(_ value: String, forKey key: Key) { node.set(key.stringValue, .string(value)) }
+        mutating func encode(_ value: Bool, forKey key: Key) { node.set(key.stringValue, .bool(value)) }
+        mutating func encode(_ value: Int64, forKey key: Key) { node.set(key.stringValue, .integer(value)) }
+        mutating func encode(_ value: Int, forKey key: Key) { node.set(key.stringValue, .integer(Int64(value))) }
 
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            try Writer.encode(value, into: node.child(key.stringValue), codingPath: codingPath + [key])
+            if let json = value as? JSONValue { return node.set(key.stringValue, json) }
+            try value.encode(to: Writer(node: node.child(key.stringValue), codingPath: codingPath + [key]))
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
@@ -119,15 +162,14 @@ public enum JSONValueEncoder {
     struct Unkeyed: UnkeyedEncodingContainer {
         let node: Node
         let codingPath: [any CodingKey]
-        var count: Int {
-            if case .array(let elements) = node.content { return elements.count }
-            return 0
-        }
+        var count: Int { node.count }
 
-        mutating func encodeNil() { node.appendChild().content = .value(.null) }
+        mutating func encodeNil() { node.append(.null) }
+        mutating func encode(_ value: String) { node.append(.string(value)) }
 
         mutating func encode<T: Encodable>(_ value: T) throws {
-            try Writer.encode(value, into: node.appendChild(), codingPath: codingPath + [IndexKey(intValue: count)])
+            if let json = value as? JSONValue { return node.append(json) }
+            try value.encode(to: Writer(node: node.appendChild(), codingPath: codingPath + [IndexKey(intValue: count)]))
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
