@@ -15,6 +15,9 @@ import GRDB
 public protocol AppendHook: Sendable {
     /// Applies `events` (in position order) to what lives next to the log in `db`.
     func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)?
+    /// Applies `events`, given also as their appender made them (`decoded[i]` is `events[i]`
+    /// before encoding), so the hook may skip decoding their data.
+    func apply(_ events: [RecordedEvent], decoded: [any Sendable], _ db: Database) throws -> (any Sendable)?
     /// Hears the outputs of the appends a transaction committed, in position order.
     func committed(_ outputs: [any Sendable])
     /// Drops whatever `apply` kept between calls. Called on the writer.
@@ -22,6 +25,11 @@ public protocol AppendHook: Sendable {
 }
 
 extension AppendHook {
+    /// A hook that does not use the events as made applies them as stored.
+    public func apply(_ events: [RecordedEvent], decoded: [any Sendable], _ db: Database) throws -> (any Sendable)? {
+        try apply(events, db)
+    }
+
     /// A hook that keeps nothing between calls has nothing to drop.
     public func forget() {}
 }

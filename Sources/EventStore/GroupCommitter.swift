@@ -368,7 +368,14 @@ final class GroupCommitter: Sendable {
                 recorded.append(row)
             }
         }
-        if !recorded.isEmpty, let output = try hook?.apply(recorded, db) { outputs.append(output) }
+        if !recorded.isEmpty, let hook {
+            let output = if let decoded = decision.decoded, decoded.count == recorded.count {
+                try hook.apply(recorded, decoded: decoded, db)
+            } else {
+                try hook.apply(recorded, db)
+            }
+            if let output { outputs.append(output) }
+        }
         decision.written?(recorded)
         head = next
         return AppendResult(events: recorded, isRetry: false)

@@ -8,9 +8,13 @@ public struct WriterDecision: Sendable {
     /// Runs on the writer right after the parts are written, with the stored events, before any
     /// other append is decided (to keep state derived from the log current).
     public var written: (@Sendable ([RecordedEvent]) -> Void)?
+    /// The events of `parts` in order, as the decision made them before encoding, for the
+    /// store's hook (``AppendHook/apply(_:decoded:_:)``): it need not decode their data again.
+    public var decoded: [any Sendable]?
 
-    public init(parts: [StreamAppend], written: (@Sendable ([RecordedEvent]) -> Void)? = nil) {
+    public init(parts: [StreamAppend], decoded: [any Sendable]? = nil, written: (@Sendable ([RecordedEvent]) -> Void)? = nil) {
         self.parts = parts
+        self.decoded = decoded
         self.written = written
     }
 }

@@ -50,7 +50,7 @@ struct CommandBus {
             // The states are released here, so the cache can bring them up to date in place.
             folds = [:]
             answer.withLock { $0 = .decided(events) }
-            return WriterDecision(parts: try parts(events, versions: versions)) { recorded in
+            return WriterDecision(parts: try parts(events, versions: versions), decoded: events) { recorded in
                 // Positions follow the order of `events`: note each stream's new events.
                 for stream in Set(recorded.map(\.stream)) {
                     let indices = recorded.indices.filter { recorded[$0].stream == stream }
@@ -76,7 +76,7 @@ struct CommandBus {
     /// The events grouped into consecutive per-stream parts; a stream's first part expects the
     /// version read, later parts of the same stream follow on.
     private func parts(_ events: [DomainEvent], versions: [String: Int64]) throws -> [StreamAppend] {
-        let metadata = try JSONValueEncoder.data(EventMetadataJSON(actor: actor, requestID: requestID, idempotencyKey: idempotency?.key))
+        let metadata = eventMetadata()
         var parts: [StreamAppend] = []
         var seen = Set<String>()
         for (index, event) in events.enumerated() {
@@ -92,6 +92,23 @@ struct CommandBus {
             parts.append(StreamAppend(stream: event.stream, expected: expected, events: [new]))
         }
         return parts
+    }
+
+    /// The metadata written with every event the gateway appends, as sorted-key JSON:
+    /// `{"actor":…,"idempotency_key":…,"request_id":…}` (the key only when the request had one).
+    private func eventMetadata() -> Data {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128)
+        bytes.append(contentsOf: #"{"actor":"#.utf8)
+        JSONWriter.writeString(actor, into: &bytes)
+        if let key = idempotency?.key {
+            bytes.append(contentsOf: #","idempotency_key":"#.utf8)
+            JSONWriter.writeString(key, into: &bytes)
+        }
+        bytes.append(contentsOf: #","request_id":"#.utf8)
+        JSONWriter.writeString(requestID, into: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return Data(bytes)
     }
 
     /// The id of the `index`th event: derived from the idempotency key when there is one.
@@ -110,18 +127,5 @@ struct CommandBus {
         var recorded = [first]
         while let next = try log.event(id: eventID(recorded.count)) { recorded.append(next) }
         return recorded
-    }
-}
-
-/// The metadata written with every event the gateway appends.
-private struct EventMetadataJSON: Encodable {
-    let actor: String
-    let requestID: String
-    let idempotencyKey: String?
-
-    enum CodingKeys: String, CodingKey {
-        case actor
-        case requestID = "request_id"
-        case idempotencyKey = "idempotency_key"
     }
 }

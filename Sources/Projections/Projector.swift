@@ -47,6 +47,16 @@ public final class Projector: AppendHook {
     // MARK: Inline
 
     public func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)? {
+        try apply(events, decoded: nil, db)
+    }
+
+    /// Applies events whose ``DomainEvent``s the appender passed along (a command's), without
+    /// decoding their data again.
+    public func apply(_ events: [RecordedEvent], decoded: [any Sendable], _ db: Database) throws -> (any Sendable)? {
+        try apply(events, decoded: decoded as? [DomainEvent], db)
+    }
+
+    private func apply(_ events: [RecordedEvent], decoded: [DomainEvent]?, _ db: Database) throws -> (any Sendable)? {
         guard let first = events.first else { return nil }
         var targets: [(any Projection, ProjectionRows)] = []
         // Taken out while the append applies: if it fails, the cache is gone with it.
@@ -63,8 +73,9 @@ public final class Projector: AppendHook {
             let entry = try entries[projection.name] ?? buildInPlace(projection, through: first.position - 1, db)
             targets.append((projection, ProjectionRows(projection: projection, generation: entry.generation, workset: workset)))
         }
-        for recorded in events {
-            let event = try DomainEvent(recorded)
+        for (index, recorded) in events.enumerated() {
+            let event = try decoded?[index] ?? DomainEvent(recorded)
+            assert(decoded == nil || (try? DomainEvent(recorded)) == event, "the events passed along differ from those stored")
             let context = EventContext(recorded)
             workset.position = recorded.position
             for (projection, rows) in targets { try projection.apply(event, context, rows) }

@@ -112,6 +112,13 @@ struct GatewayTests {
             #expect(other.json["position"] == 2)
             // The same key from another tenant is another request.
             #expect(try await client.call(.post, "/api/threads", as: "user_b", body: "{}", idempotency: "k-1").json["position"] == 1)
+            // Each event's metadata names the actor, the request and its key.
+            let stored = try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 10) }
+            let metadata = try stored.map { try JSONParser.parse($0.metadata) }
+            #expect(metadata.map { $0["actor"] } == [.string("user_a"), .string("user_a")])
+            #expect(metadata.map { $0["idempotency_key"] } == [.string("k-1"), .string("k-2")])
+            #expect(metadata.allSatisfy { $0["request_id"]?.stringValue?.isEmpty == false })
+            #expect(stored.map(\.decodedMetadata.requestID) == metadata.map { $0["request_id"]?.stringValue })
         }
     }
 
