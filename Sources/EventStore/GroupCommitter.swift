@@ -345,11 +345,8 @@ final class GroupCommitter: Sendable {
         decided = parts
         var next = head
         var recorded: [RecordedEvent] = []
-        for (index, part) in parts.enumerated() {
-            // A stream's first part may use the version its decision read; a later part of the
-            // same stream must see the events the earlier one inserted.
-            let first = !parts[..<index].contains { $0.stream == part.stream }
-            var version = try first ? log.version(of: part.stream) : EventRows.version(of: part.stream, db)
+        for part in parts {
+            var version = try log.version(of: part.stream)
             guard part.expected.admits(version) else {
                 throw EventStoreError.conflict(stream: part.stream, expected: part.expected, actual: version)
             }
@@ -367,6 +364,7 @@ final class GroupCommitter: Sendable {
                 try EventRows.insert(row, db)
                 recorded.append(row)
             }
+            log.advance(part.stream, to: version)
         }
         if !recorded.isEmpty, let hook {
             let output = if let decoded = decision.decoded, decoded.count == recorded.count {

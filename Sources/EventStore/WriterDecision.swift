@@ -22,20 +22,25 @@ public struct WriterDecision: Sendable {
 /// The log as a decision on the writer sees it: every append before it, acknowledged or not yet.
 public struct WriterLog {
     let db: Database
-    /// The versions this decision read, for checking its parts' expected versions without
-    /// reading them again (nothing is written between the decision and its parts).
-    let versionsRead = VersionsRead()
+    /// Stream versions read so far, kept current as the decision's parts are inserted, so that
+    /// checking their expected versions reads none of them again.
+    private let versions = Versions()
 
-    final class VersionsRead {
-        var versions: [String: Int64] = [:]
+    private final class Versions {
+        var byStream: [String: Int64] = [:]
     }
 
     /// The current version of `stream` (0 when it has no event).
     public func version(of stream: String) throws -> Int64 {
-        if let version = versionsRead.versions[stream] { return version }
+        if let version = versions.byStream[stream] { return version }
         let version = try EventRows.version(of: stream, db)
-        versionsRead.versions[stream] = version
+        versions.byStream[stream] = version
         return version
+    }
+
+    /// Notes that the decision's events brought `stream` to `version`.
+    func advance(_ stream: String, to version: Int64) {
+        versions.byStream[stream] = version
     }
 
     /// The events of `stream` from `version` on, in order.

@@ -250,16 +250,16 @@ public final class Workset {
 
     /// Writes rendered rows into `db`. With `tombstones`, a deleted row leaves its key and
     /// position in `projection_tombstones` (and a row written again takes its tombstone away),
-    /// so that a reader resuming from an older position learns of the delete. `noTombstones`:
-    /// the table is known to be empty, so new rows have none to take away.
-    static func write(_ rendered: [Rendered], _ db: Database, tombstones: Bool = false, noTombstones: Bool = false) throws {
+    /// so that a reader resuming from an older position learns of the delete.
+    /// `tombstonesEmpty`: the tombstones table is known to be empty, so new rows have none to take away.
+    static func write(_ rendered: [Rendered], _ db: Database, tombstones: Bool = false, tombstonesEmpty: Bool = false) throws {
         var writers: [String: RowWriter] = [:]
         for row in rendered {
             let writer = try writers[row.table] ?? RowWriter(db, table: row.table)
             writers[row.table] = writer
             if let body = row.body {
                 try writer.put(row.key, scope: row.scope, sort: row.sort, position: row.position, body: body)
-                if tombstones && !noTombstones && !row.wasStored {
+                if tombstones && !tombstonesEmpty && !row.wasStored {
                     try db.cachedStatement(sql: "DELETE FROM projection_tombstones WHERE projection = ? AND collection = ? AND key = ?")
                         .execute(arguments: [row.projection, row.collection, row.key])
                 }
@@ -289,13 +289,15 @@ public final class Workset {
         }
         if cache != nil { keepInCache() }
         let rendered = render()
-        var noTombstones = false
-        if collectChanges, cache != nil {
-            noTombstones = try cache?.tombstonesEmpty
-                ?? !(Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM projection_tombstones)")) ?? true)
+        guard collectChanges, var cache else {
+            try Self.write(rendered, db, tombstones: collectChanges)
+            return changes
         }
-        try Self.write(rendered, db, tombstones: collectChanges, noTombstones: noTombstones)
-        if collectChanges { cache?.tombstonesEmpty = noTombstones && !rendered.contains { $0.body == nil } }
+        let tombstonesEmpty = try cache.tombstonesEmpty
+            ?? !(Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM projection_tombstones)")) ?? true)
+        try Self.write(rendered, db, tombstones: true, tombstonesEmpty: tombstonesEmpty)
+        cache.tombstonesEmpty = tombstonesEmpty && !rendered.contains { $0.body == nil }
+        self.cache = cache
         return changes
     }
 

@@ -130,6 +130,31 @@ struct AppendTests {
         }
     }
 
+    @Test("a decided append checks its parts against the versions its decision read, a stream's later parts after its earlier ones")
+    func decidedAppend() async throws {
+        try await withScratchStore { store, _ in
+            try await store.append([event("a"), event("b")], to: "s")
+            let result = try await store.append { log in
+                let version = try log.version(of: "s")
+                return WriterDecision(parts: [
+                    StreamAppend(stream: "s", expected: .exact(version), events: [event("c")]),
+                    StreamAppend(stream: "t", expected: .noStream, events: [event("d")]),
+                    StreamAppend(stream: "s", expected: .exact(version + 1), events: [event("e")]),
+                ])
+            }
+            #expect(result.events.map(\.streamVersion) == [3, 1, 4])
+            #expect(try await store.readStream("s").map(\.streamVersion) == [1, 2, 3, 4])
+            // A decision expecting a version other than the one it read writes nothing.
+            await #expect(throws: EventStoreError.conflict(stream: "s", expected: .exact(2), actual: 4)) {
+                try await store.append { log in
+                    _ = try log.version(of: "s")
+                    return WriterDecision(parts: [StreamAppend(stream: "s", expected: .exact(2), events: [event("f")])])
+                }
+            }
+            #expect(store.head == 5)
+        }
+    }
+
     @Test("malformed appends are refused and write nothing")
     func invalidAppends() async throws {
         try await withScratchStore { store, _ in
