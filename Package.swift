@@ -14,7 +14,7 @@ let tcmalloc: [LinkerSetting] = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-
 /// ClawCloud: the event-sourced control plane for hosted OpenClaw.
 ///
 /// Dependencies point one way: `clawcloud → Gateway → {Projections, Domain, EventStore}`,
-/// `Projections → {Domain, EventStore}`, `Domain → Foundation`, `EventStore → SQLite (GRDB)`.
+/// `Projections → {Domain, EventStore}`, `Domain → Foundation`, `EventStore → SQLite (GRDB, and `CSQLiteSetup` for `sqlite3_config`)`.
 let package = Package(
     name: "clawcloud",
     platforms: [.macOS(.v15)],
@@ -32,9 +32,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
+        // `sqlite3_config` (variadic, so not callable from Swift) for the one setting the stores need.
+        .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "EventStore",
             dependencies: [
+                "CSQLiteSetup",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -71,7 +74,8 @@ let package = Package(
             linkerSettings: tcmalloc
         ),
         // Test support: a child process the durability test kills with SIGKILL mid-append.
-        .executableTarget(name: "store-crash-probe", dependencies: ["EventStore"], path: "Tests/StoreCrashProbe"),
+        .executableTarget(
+            name: "store-crash-probe", dependencies: ["EventStore", .product(name: "GRDBSQLite", package: "GRDB.swift")], path: "Tests/StoreCrashProbe"),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(
             name: "ProjectionsTests",

@@ -95,7 +95,8 @@ public final class EventStore: Sendable {
 
     /// The identity a store file records (read without opening the store).
     public static func identity(of url: URL) throws -> StoreIdentity {
-        try DatabaseQueue(path: url.path, configuration: readOnly).read(StoreSchema.recordedIdentity)
+        _ = SQLiteSetup.applied
+        return try DatabaseQueue(path: url.path, configuration: readOnly).read(StoreSchema.recordedIdentity)
     }
 
     private static var readOnly: GRDB.Configuration {
@@ -105,6 +106,7 @@ public final class EventStore: Sendable {
     }
 
     private init(identity: StoreIdentity, url: URL, configuration: Configuration) throws {
+        _ = SQLiteSetup.applied
         var grdb = GRDB.Configuration()
         grdb.maximumReaderCount = configuration.maxReaders
         grdb.busyMode = .timeout(10)

@@ -52,4 +52,21 @@ struct DurabilityTests {
         #expect(next.position == (log.last?.position ?? 0) + 1)
         try await store.close()
     }
+
+    @Test("a process's stores run SQLite without its memory statistics (a global mutex on every allocation)")
+    func sqliteMemoryStatisticsOff() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let probe = Process()
+        probe.executableURL = productsDirectory().appendingPathComponent("store-crash-probe")
+        probe.arguments = [scratch.url.path]
+        let output = Pipe()
+        probe.standardOutput = output
+        try probe.run()
+        defer { kill(probe.processIdentifier, SIGKILL); probe.waitUntilExit() }
+        var line: [UInt8] = []
+        while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
+        // With the statistics on, an open store has SQLite counting hundreds of kilobytes in use.
+        #expect(String(decoding: line, as: UTF8.self) == "ready 0")
+    }
 }
