@@ -14,7 +14,7 @@ public struct NewEvent: Sendable, Hashable {
     public var metadata: Data
 
     /// An event from already-encoded JSON bytes.
-    public init(id: UUID = UUID.random(), type: String, schemaVersion: Int = 1, data: Data, metadata: Data = Data("{}".utf8)) {
+    public init(id: UUID = UUID.timeOrdered(), type: String, schemaVersion: Int = 1, data: Data, metadata: Data = Data("{}".utf8)) {
         self.id = id
         self.type = type
         self.schemaVersion = schemaVersion
@@ -24,7 +24,7 @@ public struct NewEvent: Sendable, Hashable {
 
     /// An event whose payload and metadata are encoded as compact JSON with sorted keys.
     public init<Payload: Encodable>(
-        id: UUID = UUID.random(), type: String, schemaVersion: Int = 1, payload: Payload, metadata: EventMetadata = EventMetadata()
+        id: UUID = UUID.timeOrdered(), type: String, schemaVersion: Int = 1, payload: Payload, metadata: EventMetadata = EventMetadata()
     ) throws {
         self.init(
             id: id, type: type, schemaVersion: schemaVersion,

@@ -113,7 +113,7 @@ struct CommandBus {
 
     /// The id of the `index`th event: derived from the idempotency key when there is one.
     private func eventID(_ index: Int) -> UUID {
-        guard let idempotency else { return UUID.random() }
+        guard let idempotency else { return UUID.timeOrdered() }
         var digest = Array(SHA256.hash(data: Data("\(tenant)\n\(idempotency.scope)\n\(idempotency.key)\n\(index)".utf8)).prefix(16))
         digest[6] = (digest[6] & 0x0F) | 0x80   // version 8: application-defined
         digest[8] = (digest[8] & 0x3F) | 0x80   // RFC 4122 variant
