@@ -26,6 +26,12 @@ import Darwin
 /// journal moves to a new segment, has those stores settle (``JournaledStore``), then deletes
 /// the old segment.
 ///
+/// Segments are written out as zeros before they are used (`segmentLimit` bytes, flushed), and
+/// records overwrite them in place: a flush then writes only the records' blocks, not the file's
+/// new size as an append would (half the time and CPU of a flush here). The next segment is
+/// prepared in the background (`next-segment.zeroed`) and renamed into place when the current
+/// one is full. Recovery reads a segment up to its zero tail.
+///
 /// ```swift
 /// let journal = try CommitJournal(directory: data.root.appendingPathComponent("journal"))
 /// var configuration = EventStore.Configuration()
@@ -43,6 +49,8 @@ public final class CommitJournal: Sendable {
         var segment: (number: Int, descriptor: Int32, size: Int)?
         /// The stores with records in the current segment.
         var written: [ObjectIdentifier: any JournaledStore] = [:]
+        /// The spare segment is written out and flushed (only the retirer sets it; rotation takes it).
+        var spareReady = false
         var statistics = Statistics()
     }
 
@@ -146,7 +154,7 @@ public final class CommitJournal: Sendable {
             }
             guard let segment else { return .failure(EventStoreError.syncFailed("the commit journal is closed")) }
             do {
-                try Self.append(bytes, to: segment.descriptor)
+                try Self.writeRecords(bytes, to: segment.descriptor, at: segment.size)
             } catch {
                 return .failure(error)
             }
@@ -161,11 +169,11 @@ public final class CommitJournal: Sendable {
         }
     }
 
-    /// Appends `bytes` to the segment and flushes it.
-    private static func append(_ bytes: [UInt8], to descriptor: Int32) throws {
+    /// Writes `bytes` into the segment at `offset` (over its zeros) and flushes them.
+    private static func writeRecords(_ bytes: [UInt8], to descriptor: Int32, at offset: Int) throws {
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            let count = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + written, bytes.count - written, off_t(offset + written)) }
             guard count > 0 else { throw EventStoreError.syncFailed("writing the commit journal: errno \(errno)") }
             written += count
         }
@@ -190,12 +198,57 @@ public final class CommitJournal: Sendable {
         }.sorted()
     }
 
-    /// Creates segment `number` (and makes its name durable).
+    /// The next segment, written out ahead of use by the retirer.
+    private var spareURL: URL { directory.appendingPathComponent("next-segment.zeroed") }
+
+    /// Creates segment `number`, written out as zeros (the spare renamed, when it is ready; else
+    /// filled here), and makes its name durable. Once it is the current segment, the caller has
+    /// the next spare prepared (``prepareSpare()``).
     private func createSegment(_ number: Int) throws -> Int32 {
-        let descriptor = open(segmentURL(number).path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot create journal segment \(number): errno \(errno)") }
-        try syncDirectory(directory.path)
+        let url = segmentURL(number)
+        let spare = state.withLock { state in
+            defer { state.spareReady = false }
+            return state.spareReady
+        }
+        if !(spare && rename(spareURL.path, url.path) == 0) { try Self.zeroFilled(url, size: segmentLimit) }
+        let descriptor = open(url.path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot open journal segment \(number): errno \(errno)") }
+        do {
+            try syncDirectory(directory.path)
+        } catch {
+            closeDescriptor(descriptor)
+            throw error
+        }
         return descriptor
+    }
+
+    /// On the retirer: writes out the spare segment unless it is ready; it is only marked ready
+    /// while the journal is open (one closed meanwhile removes it). On failure there is no spare:
+    /// the next segment is filled when it is created.
+    private func prepareSpare() {
+        guard state.withLock({ $0.segment != nil && !$0.spareReady }) else { return }
+        guard (try? Self.zeroFilled(spareURL, size: segmentLimit)) != nil else { return }
+        let open = state.withLock { state in
+            guard state.segment != nil else { return false }
+            state.spareReady = true
+            return true
+        }
+        if !open { try? FileManager.default.removeItem(at: spareURL) }
+    }
+
+    /// Writes a file of `size` zero bytes at `url` (replacing any) and flushes it.
+    private static func zeroFilled(_ url: URL, size: Int) throws {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot create \(url.lastPathComponent): errno \(errno)") }
+        defer { closeDescriptor(descriptor) }
+        let zeros = [UInt8](repeating: 0, count: min(size, 1 << 20))
+        var written = 0
+        while written < size {
+            let count = zeros.withUnsafeBytes { write(descriptor, $0.baseAddress!, min($0.count, size - written)) }
+            guard count > 0 else { throw EventStoreError.syncFailed("writing out \(url.lastPathComponent): errno \(errno)") }
+            written += count
+        }
+        guard fsync(descriptor) == 0 else { throw EventStoreError.syncFailed("flushing \(url.lastPathComponent): errno \(errno)") }
     }
 
     /// On the flusher, between flushes: once the segment is full, starts the next one and
@@ -215,7 +268,10 @@ public final class CommitJournal: Sendable {
             return Array(state.written.values)
         }
         closeDescriptor(full.descriptor)
-        retirer.async { self.retire(full.number, settling: stores) }
+        retirer.async {
+            self.prepareSpare()
+            self.retire(full.number, settling: stores)
+        }
     }
 
     /// Deletes segment `number` once the stores it holds records of have committed and flushed
@@ -280,6 +336,7 @@ public final class CommitJournal: Sendable {
         let first = (numbers.last ?? 0) + 1
         let descriptor = try createSegment(first)
         state.withLock { $0.segment = (first, descriptor, 0) }
+        retirer.async { self.prepareSpare() }
         return recovery
     }
 
@@ -295,6 +352,7 @@ public final class CommitJournal: Sendable {
         if let descriptor { closeDescriptor(descriptor) }
         if retiring, descriptor != nil, let numbers = try? segmentNumbers() {
             for number in numbers { try? FileManager.default.removeItem(at: segmentURL(number)) }
+            try? FileManager.default.removeItem(at: spareURL)
             try? syncDirectory(directory.path)
         }
         closeDescriptor(lock)

@@ -29,14 +29,17 @@ struct JournalRecord: Equatable, Sendable {
         return framed
     }
 
-    /// The records of a segment's bytes, in order, and whether they filled it: `complete` is
-    /// false when the bytes end in a record cut short (or damaged), which is then left out with
-    /// everything after it.
+    /// The records of a segment's bytes, in order, and whether they end cleanly — at the end of
+    /// the bytes or at a tail of zeros (the part of a segment written out ahead and not used
+    /// yet). `complete` is false when the bytes end in a record cut short (or damaged), which is
+    /// then left out with everything after it.
     static func decode(_ bytes: Data) throws -> (records: [JournalRecord], complete: Bool) {
         var records: [JournalRecord] = []
         var offset = bytes.startIndex
         while offset < bytes.endIndex {
-            guard bytes.endIndex - offset >= headerSize, bytes[offset..<offset + 4].elementsEqual(magic) else { return (records, false) }
+            guard bytes.endIndex - offset >= headerSize, bytes[offset..<offset + 4].elementsEqual(magic) else {
+                return (records, bytes[offset...].allSatisfy { $0 == 0 })
+            }
             let length = bytes[offset + 4..<offset + 8].reversed().reduce(0) { $0 << 8 | Int($1) }
             let start = offset + headerSize
             guard bytes.endIndex - start >= length else { return (records, false) }

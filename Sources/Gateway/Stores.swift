@@ -12,7 +12,8 @@ public final class Stores: Sendable {
     public let directory: DataDirectory
     public let platform: EventStore
     let registry: TenantRegistry
-    let journal: CommitJournal
+    /// The commit journal every store writes through (its statistics: flushes and records).
+    public let journal: CommitJournal
 
     private init(directory: DataDirectory, platform: EventStore, registry: TenantRegistry, journal: CommitJournal) {
         self.directory = directory

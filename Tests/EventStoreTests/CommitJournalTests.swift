@@ -63,6 +63,53 @@ struct CommitJournalTests {
         var damaged = whole
         damaged[damaged.count - 5] ^= 0x01
         #expect(try JournalRecord.decode(damaged).records.count == 1)
+        // A segment is written out as zeros before use: its records end at the zero tail.
+        let zeros = Data(count: 100)
+        let (filled, clean) = try JournalRecord.decode(whole + zeros)
+        #expect(clean)
+        #expect(filled == records)
+        #expect(try JournalRecord.decode(whole.prefix(first.count) + Data(count: 3)) == ([records[0]], true))
+        // A record cut short over the zeros, or anything but zeros after the records, is not clean.
+        for cut in [first.count + 1, first.count + 15, whole.count - 1] {
+            let (kept, ended) = try JournalRecord.decode(whole.prefix(cut) + zeros)
+            #expect(!ended)
+            #expect(kept.count == 1)
+        }
+        #expect(try JournalRecord.decode(whole + zeros + Data([1]) + zeros) == (records, false))
+    }
+
+    @Test("segments are written out as zeros before use (the next one ahead, in the background) and recovered up to their zero tail")
+    func preallocatedSegments() async throws {
+        let live = ScratchDirectory()
+        let crashed = ScratchDirectory()
+        defer { live.remove(); crashed.remove() }
+        let (journal, stores) = try await Self.open(["user_a"], in: live, segmentLimit: 4_096)
+        func files() throws -> [String: Int] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: journal.directory.path).filter { $0 != "lock" }
+            return try Dictionary(uniqueKeysWithValues: names.map { name in
+                (name, try FileManager.default.attributesOfItem(atPath: journal.directory.appendingPathComponent(name).path)[.size] as! Int)
+            })
+        }
+        await journal.retirementsSettled()
+        let first = try files()
+        #expect(first == ["journal-1.log": 4_096, "next-segment.zeroed": 4_096])
+        for index in 1...30 { try await stores[0].append([event("e\(index)")], to: "s") }
+        await journal.retirementsSettled()
+        // ~400 bytes a record: the first segment filled up and the spare became the second
+        // (now filling), and a new spare was written out; the full one was retired.
+        let after = try files()
+        #expect(after["journal-1.log"] == nil)
+        #expect(after.keys.filter { $0.hasPrefix("journal-") }.count == 1)
+        #expect(after.filter { $0.key.hasPrefix("journal-") }.allSatisfy { $0.value >= 4_096 })
+        #expect(after["next-segment.zeroed"] == 4_096)
+        try Self.copyFiles(of: stores[0], to: crashed)
+        try Self.copyJournal(from: live, to: crashed)
+        try await stores[0].close()
+        journal.close(retiring: true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: journal.directory.path) == ["lock"])
+        let (_, recovered) = try await Self.open(["user_a"], in: crashed)
+        #expect(recovered[0].head == 30)
+        try await recovered[0].close()
     }
 
     @Test("a store that lost its last commits in a power cut gets them back from the journal, byte for byte")
