@@ -228,10 +228,9 @@ final class GroupCommitter: Sendable {
                     var inserted = false
                     do {
                         var output: [any Sendable] = []
-                        try db.inSavepoint {
+                        try Self.inSavepoint(db) {
                             outcomes.append(.success(try insert(work, at: recordedAt, after: &head, decided: &decided, outputs: &output, db)))
                             inserted = true
-                            return .commit
                         }
                         outputs += output
                     } catch {
@@ -261,6 +260,21 @@ final class GroupCommitter: Sendable {
             cachedHead.withLock { $0 = nil }
             if held > 0 { lose(error) }
             return (batch.map { _ in .failure(error) }, [], false)
+        }
+    }
+
+    /// Runs `body` in a savepoint of the open transaction: released when it returns, rolled back
+    /// to (and released) when it throws. Its statements are cached: nothing is parsed per append,
+    /// as GRDB's `inSavepoint` does.
+    private static func inSavepoint(_ db: Database, _ body: () throws -> Void) throws {
+        try db.cachedStatement(sql: "SAVEPOINT append").execute()
+        do {
+            try body()
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT append").execute()
+        } catch {
+            try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT append").execute()
+            try? db.cachedStatement(sql: "RELEASE SAVEPOINT append").execute()
+            throw error
         }
     }
 
