@@ -2,7 +2,7 @@ import GRDB
 
 /// Work that runs inside every append transaction — inline projections — and hears what committed.
 ///
-/// The store calls ``apply(_:_:)`` after inserting an append's events, in the same transaction
+/// The store calls ``apply(_:decoded:_:)`` after inserting an append's events, in the same transaction
 /// (in the append's own savepoint when appends share a transaction): throwing fails that append
 /// and nothing of it is written. After COMMIT the store calls ``committed(_:)`` once per
 /// transaction with the outputs of its appends, in position order, before any caller resumes
@@ -13,11 +13,11 @@ import GRDB
 /// rollback undoes an `apply` that succeeded, and around any write that is not an append. An
 /// `apply` that throws must itself leave nothing kept of what it did.
 public protocol AppendHook: Sendable {
-    /// Applies `events` (in position order) to what lives next to the log in `db`.
-    func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)?
-    /// Applies `events`, given also as their appender made them (`decoded[i]` is `events[i]`
-    /// before encoding), so the hook may skip decoding their data.
-    func apply(_ events: [RecordedEvent], decoded: [any Sendable], _ db: Database) throws -> (any Sendable)?
+    /// Applies `events` (in position order) to what lives next to the log in `db`. `decoded`,
+    /// when the appender passed it along, holds the events as it made them (`decoded[i]` is
+    /// `events[i]` before encoding), so the hook may skip decoding their data; imports and
+    /// restores pass nil.
+    func apply(_ events: [RecordedEvent], decoded: [any Sendable]?, _ db: Database) throws -> (any Sendable)?
     /// Hears the outputs of the appends a transaction committed, in position order.
     func committed(_ outputs: [any Sendable])
     /// Drops whatever `apply` kept between calls. Called on the writer.
@@ -25,11 +25,6 @@ public protocol AppendHook: Sendable {
 }
 
 extension AppendHook {
-    /// A hook that does not use the events as made applies them as stored.
-    public func apply(_ events: [RecordedEvent], decoded: [any Sendable], _ db: Database) throws -> (any Sendable)? {
-        try apply(events, db)
-    }
-
     /// A hook that keeps nothing between calls has nothing to drop.
     public func forget() {}
 }

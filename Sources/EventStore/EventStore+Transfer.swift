@@ -91,12 +91,12 @@ extension EventStore {
                 }
                 imported += 1
                 if imported % batchSize == 0 {
-                    _ = try self.configuration.hook?.apply(pending, db)
+                    _ = try self.configuration.hook?.apply(pending, decoded: nil, db)
                     pending.removeAll(keepingCapacity: true)
                     progress?(imported)
                 }
             }
-            if !pending.isEmpty { _ = try self.configuration.hook?.apply(pending, db) }
+            if !pending.isEmpty { _ = try self.configuration.hook?.apply(pending, decoded: nil, db) }
             progress?(imported)
             return ImportSummary(events: imported, head: position)
         }

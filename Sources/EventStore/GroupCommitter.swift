@@ -381,12 +381,8 @@ final class GroupCommitter: Sendable {
             log.advance(part.stream, to: version)
         }
         if !recorded.isEmpty, let hook {
-            let output = if let decoded = decision.decoded, decoded.count == recorded.count {
-                try hook.apply(recorded, decoded: decoded, db)
-            } else {
-                try hook.apply(recorded, db)
-            }
-            if let output { outputs.append(output) }
+            let decoded = decision.decoded.flatMap { $0.count == recorded.count ? $0 : nil }
+            if let output = try hook.apply(recorded, decoded: decoded, db) { outputs.append(output) }
         }
         decision.written?(recorded)
         head = next

@@ -46,17 +46,13 @@ public final class Projector: AppendHook {
 
     // MARK: Inline
 
-    public func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)? {
-        try apply(events, decoded: nil, db)
+    /// Applies `events` to every projection; the ``DomainEvent``s a command passed along
+    /// (`decoded`) are used as they are, other events are decoded from their data.
+    public func apply(_ events: [RecordedEvent], decoded: [any Sendable]?, _ db: Database) throws -> (any Sendable)? {
+        try apply(events, domainEvents: decoded as? [DomainEvent], db)
     }
 
-    /// Applies events whose ``DomainEvent``s the appender passed along (a command's), without
-    /// decoding their data again.
-    public func apply(_ events: [RecordedEvent], decoded: [any Sendable], _ db: Database) throws -> (any Sendable)? {
-        try apply(events, decoded: decoded as? [DomainEvent], db)
-    }
-
-    private func apply(_ events: [RecordedEvent], decoded: [DomainEvent]?, _ db: Database) throws -> (any Sendable)? {
+    private func apply(_ events: [RecordedEvent], domainEvents decoded: [DomainEvent]?, _ db: Database) throws -> (any Sendable)? {
         guard let first = events.first else { return nil }
         var targets: [(any Projection, ProjectionRows)] = []
         // Taken out while the append applies: if it fails, the cache is gone with it.
@@ -86,7 +82,7 @@ public final class Projector: AppendHook {
     }
 
     /// Drops the catalog and the rows kept for later appends: the tables changed, or may have,
-    /// other than through ``apply(_:_:)``.
+    /// other than through ``apply(_:decoded:_:)``.
     public func forget() {
         catalog.withLock { $0 = nil }
         rowCache.withLock { $0 = RowCache() }

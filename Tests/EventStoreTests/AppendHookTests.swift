@@ -9,7 +9,7 @@ import Testing
 final class RecordingHook: AppendHook {
     let heard = Mutex<[Int64]>([])
 
-    func apply(_ events: [RecordedEvent], _ db: Database) throws -> (any Sendable)? {
+    func apply(_ events: [RecordedEvent], decoded: [any Sendable]?, _ db: Database) throws -> (any Sendable)? {
         try db.execute(sql: "CREATE TABLE IF NOT EXISTS hook_seen (position INTEGER PRIMARY KEY)")
         for event in events {
             guard event.type != "test.refused" else { throw EventStoreError.invalidEvent("refused by the hook") }

@@ -154,7 +154,7 @@ struct ProjectionTests {
                 let again = RecordedEvent(position: head + 1, stream: message.stream, streamVersion: message.streamVersion + 1, id: UUID(),
                                           type: message.type, schemaVersion: message.schemaVersion, data: message.data,
                                           metadata: message.metadata, recordedAt: message.recordedAt, hash: message.hash)
-                _ = try scratch.projector.apply([again], db)
+                _ = try scratch.projector.apply([again], decoded: nil, db)
                 throw Abandoned()
             }
         }
