@@ -98,11 +98,12 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<concurrency {
                     group.addTask {
+                        var generator = SplitMix64()
                         while case let number = next.withLock({ value in defer { value += 1 }; return value }), number < appends {
                             let message = try ThreadDecider.decide(
                                 .addMessage(threadId: "storage", messageId: "m\(number)", role: .user,
                                             parts: [["type": "text", "text": .string("benchmark message \(number)")]]), thread, context)
-                            try await stores.withTenant(TenantID(HTTPBench.tenant(Int.random(in: 0..<tenants)))) { store in
+                            try await stores.withTenant(TenantID(HTTPBench.tenant(Int.random(in: 0..<tenants, using: &generator)))) { store in
                                 _ = try await store.append(appendable(message))
                             }
                         }
@@ -269,7 +270,7 @@ struct HTTPBench {
     /// Returns the time it all took and each exchange's latency in ms, sorted.
     private func drive(
         requests: Int, connections: Int,
-        _ send: @escaping @Sendable (LoadConnection, Int, inout SystemRandomNumberGenerator) throws -> Void
+        _ send: @escaping @Sendable (LoadConnection, Int, inout SplitMix64) throws -> Void
     ) async throws -> (elapsed: Duration, latencies: [Double], cpuMicros: Double) {
         let latencies = Locked<[Double]>([])
         let next = Locked<Int>(0)
@@ -284,7 +285,7 @@ struct HTTPBench {
                 defer { done.leave() }
                 do {
                     let connection = try LoadConnection(port: port)
-                    var generator = SystemRandomNumberGenerator()
+                    var generator = SplitMix64()
                     var mine: [Double] = []
                     while true {
                         let number = next.withLock { value in defer { value += 1 }; return value }
