@@ -226,6 +226,7 @@ final class GroupCommitter: Sendable {
                 for work in batch {
                     var decided: [StreamAppend] = []
                     var inserted = false
+                    let before = head
                     do {
                         var output: [any Sendable] = []
                         try Self.inSavepoint(db) {
@@ -234,7 +235,9 @@ final class GroupCommitter: Sendable {
                         }
                         outputs += output
                     } catch {
-                        // Only a savepoint that fails to release undoes an apply that succeeded.
+                        // Only a savepoint that fails to release undoes an insert (and an apply)
+                        // that succeeded: the head goes back with it.
+                        head = before
                         if inserted { hook?.forget() }
                         outcomes.append(resolve(error, of: decided, db))
                     }
