@@ -83,6 +83,7 @@ public final class CommitJournal: Sendable {
         self.segmentLimit = segmentLimit
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         lock = try Self.lock(directory)
+        spareDraftURL = directory.appendingPathComponent("next-segment.\(UUID.random().storedSpelling).draft")
     }
 
     private static func lock(_ directory: URL) throws -> Int32 {
@@ -200,17 +201,21 @@ public final class CommitJournal: Sendable {
 
     /// The next segment, written out ahead of use by the retirer.
     private var spareURL: URL { directory.appendingPathComponent("next-segment.zeroed") }
+    /// Where the retirer writes the spare out, before renaming it to ``spareURL``: a name of this
+    /// journal's own, so that no file that may become a segment is ever written to as zeros.
+    private let spareDraftURL: URL
 
     /// Creates segment `number`, written out as zeros (the spare renamed, when it is ready; else
     /// filled here), and makes its name durable. Once it is the current segment, the caller has
     /// the next spare prepared (``prepareSpare()``).
     private func createSegment(_ number: Int) throws -> Int32 {
         let url = segmentURL(number)
-        let spare = state.withLock { state in
+        // The spare is renamed under the lock, never while the retirer renames a draft over it.
+        let renamed = state.withLock { state in
             defer { state.spareReady = false }
-            return state.spareReady
+            return state.spareReady && rename(spareURL.path, url.path) == 0
         }
-        if !(spare && rename(spareURL.path, url.path) == 0) { try Self.zeroFilled(url, size: segmentLimit) }
+        if !renamed { try Self.zeroFilled(url, size: segmentLimit) }
         let descriptor = open(url.path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot open journal segment \(number): errno \(errno)") }
         do {
@@ -222,18 +227,18 @@ public final class CommitJournal: Sendable {
         return descriptor
     }
 
-    /// On the retirer: writes out the spare segment unless it is ready; it is only marked ready
-    /// while the journal is open (one closed meanwhile removes it). On failure there is no spare:
-    /// the next segment is filled when it is created.
+    /// On the retirer: writes out a spare segment unless one is ready — as a draft, renamed to
+    /// the spare under the lock while the journal is open. On failure there is no spare: the
+    /// next segment is filled when it is created.
     private func prepareSpare() {
         guard state.withLock({ $0.segment != nil && !$0.spareReady }) else { return }
-        guard (try? Self.zeroFilled(spareURL, size: segmentLimit)) != nil else { return }
-        let open = state.withLock { state in
-            guard state.segment != nil else { return false }
+        guard (try? Self.zeroFilled(spareDraftURL, size: segmentLimit)) != nil else { return }
+        let kept = state.withLock { state in
+            guard state.segment != nil, !state.spareReady, rename(spareDraftURL.path, spareURL.path) == 0 else { return false }
             state.spareReady = true
             return true
         }
-        if !open { try? FileManager.default.removeItem(at: spareURL) }
+        if !kept { try? FileManager.default.removeItem(at: spareDraftURL) }
     }
 
     /// Writes a file of `size` zero bytes at `url` (replacing any) and flushes it.
@@ -333,6 +338,11 @@ public final class CommitJournal: Sendable {
         }
         for identity in stores { recovery.restored += try await restore(identity, lines[identity] ?? []) }
         for number in numbers { try FileManager.default.removeItem(at: segmentURL(number)) }
+        // Drafts of spares that processes before this one were writing out when they stopped.
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        where name.hasPrefix("next-segment.") && name.hasSuffix(".draft") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
         let first = (numbers.last ?? 0) + 1
         let descriptor = try createSegment(first)
         state.withLock { $0.segment = (first, descriptor, 0) }
