@@ -38,7 +38,7 @@ struct JournalRecord: Equatable, Sendable {
         var offset = bytes.startIndex
         while offset < bytes.endIndex {
             guard bytes.endIndex - offset >= headerSize, bytes[offset..<offset + 4].elementsEqual(magic) else {
-                return (records, bytes[offset...].allSatisfy { $0 == 0 })
+                return (records, bytes[offset...].withUnsafeBytes { tail in tail.allSatisfy { $0 == 0 } })
             }
             let length = bytes[offset + 4..<offset + 8].reversed().reduce(0) { $0 << 8 | Int($1) }
             let start = offset + headerSize
