@@ -49,11 +49,8 @@ public final class Projector: AppendHook {
     /// Applies `events` to every projection; the ``DomainEvent``s a command passed along
     /// (`decoded`) are used as they are, other events are decoded from their data.
     public func apply(_ events: [RecordedEvent], decoded: [any Sendable]?, _ db: Database) throws -> (any Sendable)? {
-        try apply(events, domainEvents: decoded as? [DomainEvent], db)
-    }
-
-    private func apply(_ events: [RecordedEvent], domainEvents decoded: [DomainEvent]?, _ db: Database) throws -> (any Sendable)? {
         guard let first = events.first else { return nil }
+        let decoded = decoded as? [DomainEvent]
         var targets: [(any Projection, ProjectionRows)] = []
         // Taken out while the append applies: if it fails, the cache is gone with it.
         let workset = Workset(reading: db, cache: rowCache.withLock { cache in
