@@ -1,8 +1,9 @@
 import Foundation
 
 extension UUID {
-    /// How ids are spelled in the `events` table and in exports: lowercase, hyphenated.
-    var storedSpelling: String {
+    /// How ids are spelled in the `events` table, in exports and in the ids the gateway makes:
+    /// lowercase, hyphenated.
+    public var storedSpelling: String {
         var spelled: [UInt8] = []
         appendStoredSpelling(to: &spelled)
         return String(decoding: spelled, as: UTF8.self)

@@ -7,14 +7,19 @@ import Hummingbird
 /// time) and `X-OA-User-Id`, the tenant (1–128 characters of `A–Z a–z 0–9 _ - . :`).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = ClawContext
-    let internalKey: String
+    let internalKey: SecretDigest
     let adminUserIDs: Set<String>
 
+    init(internalKey: String, adminUserIDs: Set<String>) {
+        self.internalKey = SecretDigest(internalKey)
+        self.adminUserIDs = adminUserIDs
+    }
+
     func handle(_ request: Request, context: ClawContext, next: (Request, ClawContext) async throws -> Response) async throws -> Response {
-        guard let key = request.headers[.init("X-OA-Internal-Key")!], Secret.equal(key, internalKey) else {
+        guard let key = request.headers[.internalKey], internalKey.matches(key) else {
             throw APIError(.unauthorized, "unauthorized")
         }
-        guard let user = request.headers[.init("X-OA-User-Id")!], !user.isEmpty else {
+        guard let user = request.headers[.userID], !user.isEmpty else {
             throw APIError.badRequest("missing user id (X-OA-User-Id)")
         }
         var context = context
@@ -42,12 +47,16 @@ struct AdminMiddleware: RouterMiddleware {
 /// equal to `CLAWCLOUD_SERVICE_TOKEN`, and `X-OA-Instance-Id`, the tenant.
 struct ServiceTokenMiddleware: RouterMiddleware {
     typealias Context = ClawContext
-    let serviceToken: String?
+    let serviceToken: SecretDigest?
+
+    init(serviceToken: String?) {
+        self.serviceToken = serviceToken.map(SecretDigest.init)
+    }
 
     func handle(_ request: Request, context: ClawContext, next: (Request, ClawContext) async throws -> Response) async throws -> Response {
         let bearer = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         guard let serviceToken, let token = request.headers[.init("X-OpenAgents-Service-Token")!] ?? bearer,
-              Secret.equal(token, serviceToken)
+              serviceToken.matches(token)
         else { throw APIError(.unauthorized, "unauthorized") }
         guard let instance = request.headers[.init("X-OA-Instance-Id")!], let tenant = try? TenantID(instance) else {
             throw APIError.badRequest("X-OA-Instance-Id must name the tenant (1-128 characters of A-Z a-z 0-9 _ - . :)")
@@ -58,15 +67,27 @@ struct ServiceTokenMiddleware: RouterMiddleware {
     }
 }
 
-/// Secret comparisons that take the same time whatever the input.
-enum Secret {
-    /// Compares SHA-256 digests byte by byte without stopping early, so neither the length nor
-    /// the first differing byte of `given` leaks through timing.
-    static func equal(_ given: String, _ expected: String) -> Bool {
-        let a = Array(SHA256.hash(data: Data(given.utf8)))
-        let b = Array(SHA256.hash(data: Data(expected.utf8)))
-        var difference: UInt8 = 0
-        for index in 0..<a.count { difference |= a[index] ^ b[index] }
-        return difference == 0
+extension HTTPFields.Element.Name {
+    static let internalKey = Self("X-OA-Internal-Key")!
+    static let userID = Self("X-OA-User-Id")!
+}
+
+/// A secret kept as its SHA-256 digest, which a given value is compared with in constant time.
+struct SecretDigest: Sendable {
+    private let digest: [UInt8]
+
+    init(_ secret: String) {
+        digest = Array(SHA256.hash(data: Array(secret.utf8)))
+    }
+
+    /// Whether `given` is the secret: compares the digests byte by byte without stopping early,
+    /// so neither the length nor the first differing byte of `given` leaks through timing.
+    func matches(_ given: String) -> Bool {
+        let other = SHA256.hash(data: Array(given.utf8))
+        return other.withUnsafeBytes { given in
+            var difference: UInt8 = 0
+            for index in 0..<digest.count { difference |= digest[index] ^ given[index] }
+            return difference == 0
+        }
     }
 }

@@ -14,7 +14,7 @@ public struct ClawContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        requestID = UUID.random().uuidString.lowercased()
+        requestID = UUID.random().storedSpelling
     }
 
     /// Bodies are read with explicit limits (``RequestBody/json(_:limit:)``); this bounds the rest.

@@ -40,6 +40,9 @@ struct BenchHTTPCommand: AsyncParsableCommand {
     @Option(help: "Tenants whose /api/stream is watched for the delay measure.")
     var watched = 10
 
+    @Option(help: "Threads the load generator spreads its connections over (each waits on its share with poll).")
+    var loadThreads = 2
+
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
@@ -55,7 +58,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         do {
             let before = stores.journal.statistics
             figures = try await Self.serving(GatewayApp.router(services), logger: logger) { port in
-                try await HTTPBench(port: port, key: key).run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
+                try await HTTPBench(port: port, key: key, loadThreads: loadThreads).run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
             }
             let after = stores.journal.statistics
             figures.recordsPerFlush = Double(after.records - before.records) / Double(max(1, after.flushes - before.flushes))
@@ -66,7 +69,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         }
         await stores.close()
         figures.bare = try await Self.serving(HTTPBench.bareRouter(), logger: logger) { port in
-            try await HTTPBench(port: port, key: key).runBare(requests: commands, connections: connections)
+            try await HTTPBench(port: port, key: key, loadThreads: loadThreads).runBare(requests: commands, connections: connections)
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: figures.json, options: [.sortedKeys])
@@ -191,6 +194,8 @@ struct HTTPFigures {
 struct HTTPBench {
     let port: Int
     let key: String
+    /// Threads the load generator's connections are spread over.
+    let loadThreads: Int
 
     func run(commands: Int, connections: Int, tenants: Int, watched: Int) async throws -> HTTPFigures {
         // Blocking socket work stays off the server's executors.
@@ -220,17 +225,16 @@ struct HTTPBench {
         try await Task.sleep(for: .milliseconds(300))
 
         let responses = Locked<[String: ContinuousClock.Instant]>([:])
-        let threadIDs = threads
-        let (elapsed, sorted, cpu) = try await drive(requests: commands, connections: connections) { connection, number, generator in
+        let (paths, fields) = (threads.map { "/api/threads/\($0)/messages" }, (0..<tenants).map { headers(Self.tenant($0)) })
+        let (elapsed, sorted, cpu) = try await drive(requests: commands, connections: connections) { number, generator in
             let index = Int.random(in: 0..<tenants, using: &generator)
             let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
-            let response = try connection.exchange("POST", "/api/threads/\(threadIDs[index])/messages", headers: headers(Self.tenant(index)), body: body)
-            let received = ContinuousClock.now
-            let json = (try? JSONParser.parse(Data(response.body))) ?? .null
-            guard response.status == 201, let position = json["position"]?.integerValue else {
-                throw ValidationError("command failed: \(response.status) \(json)")
+            return .init(bytes: LoadConnection.request("POST", paths[index], headers: fields[index], body: body), tag: index)
+        } check: { response in
+            guard response.status == 201, let position = Self.integerMember(Self.positionMember, of: response.body) else {
+                throw ValidationError("command failed: \(response.status) \(String(decoding: response.body, as: UTF8.self))")
             }
-            if index < watched { responses.withLock { $0["\(Self.tenant(index))/\(position)"] = received } }
+            if response.tag < watched { responses.withLock { $0["\(Self.tenant(response.tag))/\(position)"] = response.received } }
         }
         try await Task.sleep(for: .milliseconds(500))
         for watcher in watchers { watcher.stop() }
@@ -245,9 +249,11 @@ struct HTTPBench {
 
     /// The baseline: the same number of requests over as many connections, to ``bareRouter()``.
     func runBare(requests: Int, connections: Int) async throws -> (perSecond: Double, p50: Double, p99: Double, cpu: Double) {
-        let (elapsed, sorted, cpu) = try await drive(requests: requests, connections: connections) { connection, number, _ in
+        let fields = headers("user_bench_0")
+        let (elapsed, sorted, cpu) = try await drive(requests: requests, connections: connections) { number, _ in
             let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
-            let response = try connection.exchange("POST", "/bench", headers: headers("user_bench_0"), body: body)
+            return .init(bytes: LoadConnection.request("POST", "/bench", headers: fields, body: body), tag: 0)
+        } check: { response in
             guard response.status == 201 else { throw ValidationError("bare request failed: \(response.status)") }
         }
         return (Double(requests) / (elapsed.milliseconds / 1_000), percentile(sorted, 0.5), percentile(sorted, 0.99), cpu)
@@ -265,45 +271,34 @@ struct HTTPBench {
         return router
     }
 
-    /// Sends `requests` requests from `connections` threads, each with its own blocking
-    /// keep-alive socket (see ``LoadConnection``); `send` makes the `number`th exchange.
-    /// Returns the time it all took and each exchange's latency in ms, sorted.
+    /// Sends `requests` requests over `connections` keep-alive connections from ``loadThreads``
+    /// threads (see ``LoadDriver``). Returns the time it all took, each exchange's latency in ms,
+    /// sorted, and the process's CPU time per request (µs).
     private func drive(
         requests: Int, connections: Int,
-        _ send: @escaping @Sendable (LoadConnection, Int, inout SplitMix64) throws -> Void
+        _ make: @escaping @Sendable (Int, inout SplitMix64) -> LoadDriver.Request,
+        check: @escaping @Sendable (LoadDriver.Response) throws -> Void
     ) async throws -> (elapsed: Duration, latencies: [Double], cpuMicros: Double) {
-        let latencies = Locked<[Double]>([])
-        let next = Locked<Int>(0)
-        let failure = Locked<String?>(nil)
-        let clock = ContinuousClock()
-        let start = clock.now
         let cpu = Self.processCPUMicros()
-        let done = DispatchGroup()
-        for _ in 0..<connections {
-            done.enter()
-            Thread {
-                defer { done.leave() }
-                do {
-                    let connection = try LoadConnection(port: port)
-                    var generator = SplitMix64()
-                    var mine: [Double] = []
-                    while true {
-                        let number = next.withLock { value in defer { value += 1 }; return value }
-                        guard number < requests else { break }
-                        let sent = clock.now
-                        try send(connection, number, &generator)
-                        mine.append((clock.now - sent).milliseconds)
-                    }
-                    latencies.withLock { $0 += mine }
-                } catch {
-                    failure.withLock { $0 = $0 ?? "\(error)" }
-                    next.withLock { $0 = requests }
-                }
-            }.start()
+        let driver = LoadDriver(port: port, connections: connections, threads: loadThreads)
+        let (elapsed, latencies) = try await driver.run(requests: requests, make: make, check: check)
+        return (elapsed, latencies, (Self.processCPUMicros() - cpu) / Double(requests))
+    }
+
+    private static let positionMember: [UInt8] = Array(#""position":"#.utf8)
+
+    /// The integer after the last `member` (`"name":`) in a JSON body (the envelope's own members
+    /// come last), found without parsing the rest.
+    private static func integerMember(_ member: [UInt8], of body: [UInt8]) -> Int? {
+        guard body.count > member.count,
+              let start = (0...(body.count - member.count)).reversed().first(where: { body[$0..<$0 + member.count].elementsEqual(member) })
+        else { return nil }
+        var value: Int?
+        for byte in body[(start + member.count)...] {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { break }
+            value = (value ?? 0) * 10 + Int(byte - UInt8(ascii: "0"))
         }
-        await withCheckedContinuation { continuation in done.notify(queue: .global()) { continuation.resume() } }
-        if let failure = failure.withLock({ $0 }) { throw ValidationError(failure) }
-        return (clock.now - start, latencies.withLock { $0 }.sorted(), (Self.processCPUMicros() - cpu) / Double(requests))
+        return value
     }
 
     static func tenant(_ index: Int) -> String { "user_bench_\(index)" }

@@ -5,10 +5,11 @@ import Glibc
 import Darwin
 #endif
 
-/// A minimal blocking HTTP/1.1 keep-alive connection for the benchmark's load: one socket, one
-/// request at a time, responses framed by `Content-Length` (or one chunked event stream). It
-/// keeps the load generator's own CPU small and off the server's event loops (no connection
-/// pool, no event loop: a thread blocked in `recv`), so that the figures describe the server.
+/// A minimal HTTP/1.1 keep-alive connection for the benchmark's load: one socket, one request at
+/// a time, responses framed by `Content-Length` (or one chunked event stream). Used blocking, on
+/// a thread of its own (setup, stream watchers), or from a ``LoadDriver``'s `poll` loop. It keeps
+/// the load generator's own CPU small and off the server's event loops (no connection pool, no
+/// NIO), so that the figures describe the server.
 ///
 /// `@unchecked Sendable`: one thread uses a connection; only ``stop()`` is called from another.
 final class LoadConnection: @unchecked Sendable {
@@ -16,7 +17,8 @@ final class LoadConnection: @unchecked Sendable {
         let description: String
     }
 
-    private let socket: Int32
+    /// The socket (for `poll`; see ``LoadDriver``).
+    let socket: Int32
     /// Bytes received and not yet consumed.
     private var pending: [UInt8] = []
     /// What one `recv` reads into (reused).
@@ -48,14 +50,19 @@ final class LoadConnection: @unchecked Sendable {
 
     /// Sends one request and reads its response.
     func exchange(_ method: String, _ path: String, headers: [(String, String)], body: String) throws -> (status: Int, body: [UInt8]) {
+        try write(Self.request(method, path, headers: headers, body: body))
+        return try readResponse()
+    }
+
+    /// The bytes of a request with a body.
+    static func request(_ method: String, _ path: String, headers: [(String, String)], body: String) -> [UInt8] {
         var request: [UInt8] = []
         request.reserveCapacity(512 + body.utf8.count)
         request += "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n".utf8
         for (name, value) in headers { request += name.utf8; request += ": ".utf8; request += value.utf8; request += "\r\n".utf8 }
         request += "\r\n".utf8
         request += body.utf8
-        try write(request)
-        return try readResponse()
+        return request
     }
 
     /// Sends a GET for a Server-Sent Events stream and reads it until the connection ends (see
@@ -95,7 +102,8 @@ final class LoadConnection: @unchecked Sendable {
         shutdown(socket, Int32(SHUT_RDWR))
     }
 
-    private func write(_ bytes: [UInt8]) throws {
+    /// Sends `bytes` (a whole request).
+    func write(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let written = bytes.withUnsafeBytes { sendBytes(socket, $0.baseAddress! + sent, bytes.count - sent) }
@@ -104,10 +112,19 @@ final class LoadConnection: @unchecked Sendable {
         }
     }
 
-    /// Reads one response framed by `Content-Length`, parsing the head as bytes (the load
-    /// generator shares the machine with the server: its CPU is kept small).
+    /// Reads one response framed by `Content-Length`.
     private func readResponse() throws -> (status: Int, body: [UInt8]) {
-        let headEnd = try receive(until: Self.blankLine)
+        while true {
+            if let response = try takeResponse() { return response }
+            try receive()
+        }
+    }
+
+    /// Takes the first response from the bytes received so far: nil until all of it has arrived.
+    /// The head is parsed as bytes (the load generator shares the machine with the server: its
+    /// CPU is kept small).
+    func takeResponse() throws -> (status: Int, body: [UInt8])? {
+        guard let headEnd = Self.find(Self.blankLine, in: pending) else { return nil }
         let head = pending[..<headEnd]
         // "HTTP/1.1 201 Created": the status is the three digits after the first space.
         guard let space = head.firstIndex(of: 32), space + 4 <= headEnd, let status = Self.integer(head[(space + 1)..<(space + 4)], radix: 10)
@@ -125,7 +142,7 @@ final class LoadConnection: @unchecked Sendable {
         }
         guard let length else { throw Failure(description: "a response without Content-Length") }
         let bodyStart = headEnd + 4
-        while pending.count < bodyStart + length { try receive() }
+        guard pending.count >= bodyStart + length else { return nil }
         let body = Array(pending[bodyStart..<bodyStart + length])
         pending.removeFirst(bodyStart + length)
         return (status, body)
@@ -145,7 +162,8 @@ final class LoadConnection: @unchecked Sendable {
         }
     }
 
-    private func receive() throws {
+    /// Receives what one `recv` returns (blocking until something arrives).
+    func receive() throws {
         let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress!, $0.count, 0) }
         guard count > 0 else { throw Failure(description: count == 0 ? "the server closed the connection" : "recv() failed: \(errno)") }
         pending.append(contentsOf: chunk[..<count])

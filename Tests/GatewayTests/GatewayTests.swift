@@ -29,6 +29,13 @@ struct GatewayTests {
         }
     }
 
+    @Test("a secret matches only itself: not a prefix, an extension, another case or the empty string")
+    func secretDigest() {
+        let secret = SecretDigest("internal-key")
+        #expect(secret.matches("internal-key"))
+        for other in ["internal-ke", "internal-key ", "Internal-key", ""] { #expect(!secret.matches(other), "\(other)") }
+    }
+
     @Test("threads: create, list, read, rename, archive, messages in order; every write answers its position")
     func threads() async throws {
         let gateway = try await TestGateway()

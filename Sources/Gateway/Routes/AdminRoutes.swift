@@ -37,7 +37,7 @@ extension API {
         route(.post, "credits/grant", "Grant credits to a user {userId, amountMicros, reason}.", write: true) { request, context in
             let body = try await request.json(CreditGrant.self, limit: services.configuration.bodyLimit)
             guard let user = try? TenantID(body.userId) else { throw APIError.badRequest("userId is not a valid user id") }
-            let grantID = UUID.random().uuidString.lowercased()
+            let grantID = UUID.random().storedSpelling
             let admin = try context.requireTenant().rawValue
             return try await services.stores.withTenant(user) { store in
                 var grantContext = context

@@ -18,7 +18,7 @@ extension Services {
     ) async throws -> Response {
         let tenant = try context.requireTenant()
         guard let approvalId = given else {
-            let newID = "apr_\(UUID.random().uuidString.lowercased())"
+            let newID = "apr_\(UUID.random().storedSpelling)"
             let target = try await self.target(of: action, tenant: tenant, store: store)
             let outcome = try await self.command(on: store, request, context, reading: [target.read]) { states, decision in
                 try ApprovalRelease.hold(action, approvalId: newID, target: target.state(states), decision)

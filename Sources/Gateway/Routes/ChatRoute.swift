@@ -25,8 +25,8 @@ extension API {
             let forwarded = ["x-openclaw-session-key", "x-openclaw-agent-id", "x-openclaw-message-channel", "x-openclaw-account-id"]
                 .compactMap { name in request.headers[.init(name)!].map { (name, $0) } }
             let sessionKey = request.headers[.init("x-openclaw-session-key")!]
-                ?? json["user"]?.stringValue.map { "agent:main:openresponses-user:\($0)" } ?? "agent:main:openresponses:\(UUID.random().uuidString.lowercased())"
-            let runId = "run_\(UUID.random().uuidString.lowercased())"
+                ?? json["user"]?.stringValue.map { "agent:main:openresponses-user:\($0)" } ?? "agent:main:openresponses:\(UUID.random().storedSpelling)"
+            let runId = "run_\(UUID.random().storedSpelling)"
             let upstream = try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
                 let runtime = try await services.runtimeClient(for: store, tenant: tenant)

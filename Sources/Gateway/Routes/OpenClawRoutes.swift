@@ -75,7 +75,7 @@ extension API {
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
-                let backupId = "bk_\(UUID.random().uuidString.lowercased())"
+                let backupId = "bk_\(UUID.random().storedSpelling)"
                 let outcome = try await services.command(InstanceDecider.self, .requestBackup(backupId: backupId), on: Streams.instance, in: store,
                                                          request, context)
                 guard case .backupRequested(let requested)? = outcome.events.first else { throw APIError(.internalServerError, "backup not recorded") }
@@ -132,7 +132,7 @@ extension API {
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
                 let runtime = try await services.runtimeClient(for: store, tenant: tenant)
-                let callId = "call_\(UUID.random().uuidString.lowercased())"
+                let callId = "call_\(UUID.random().storedSpelling)"
                 let args = body.args ?? [:]
                 let digest = SHA256.hash(data: JSONWriter.data(args)).hexString
                 let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)

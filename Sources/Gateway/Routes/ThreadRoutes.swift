@@ -21,7 +21,7 @@ extension API {
 
         route(.post, "threads", "Create a thread {title?, kind?: chat|project|openclaw}.", write: true) { request, context in
             let body = try await request.json(NewThread.self, limit: services.configuration.bodyLimit)
-            let threadID = UUID.random().uuidString.lowercased()
+            let threadID = UUID.random().storedSpelling
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 let outcome = try await services.command(ThreadDecider.self, .create(threadId: threadID, kind: body.kind ?? .chat, title: body.title),
                                                          on: Streams.thread(threadID), in: store, request, context)
