@@ -17,10 +17,13 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         discussion: """
             Starts the server in this process on a scratch data directory, creates one thread for each \
             of --tenants tenants, then sends POST /api/threads/:id/messages from --connections \
-            concurrent keep-alive connections (each a blocking socket on its own thread, so that the \
-            load generator's CPU stays small), to random tenants. Reports commands/s and p50/p99 \
+            concurrent keep-alive connections (driven by --load-threads threads that poll them, so that \
+            the load generator's CPU stays small), to random tenants; each connection sends its next \
+            command when the last one is answered. Reports commands/s and p50/p99 \
             latency and the process's CPU time per command, and for --watched tenants with an open /api/stream, the delay from a command's \
-            response to its change arriving on the stream (p50/p99). Then two baselines: the same \
+            response to its change arriving on the stream (p50/p99). Then the same number of commands at a fixed \
+            --paced-rate (latency counted from when each command was due, so a server that falls behind \
+            is charged for it). Then two baselines: the same \
             message events appended straight to the same stores by as many tasks (the storage path \
             alone: projections and flush, no HTTP), and the same HTTP load against a bare \
             Hummingbird route that reads the body and answers 201 (HTTP alone). Client and server \
@@ -43,6 +46,9 @@ struct BenchHTTPCommand: AsyncParsableCommand {
     @Option(help: "Threads the load generator spreads its connections over (each waits on its share with poll).")
     var loadThreads = 2
 
+    @Option(help: "After the closed loop, the same number of commands at this rate (per second), for the latency at that load (0: skip).")
+    var pacedRate = 5_000
+
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
@@ -58,7 +64,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         do {
             let before = stores.journal.statistics
             figures = try await Self.serving(GatewayApp.router(services), logger: logger) { port in
-                try await HTTPBench(port: port, key: key, loadThreads: loadThreads).run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants))
+                try await HTTPBench(port: port, key: key, loadThreads: loadThreads).run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants), pacedRate: pacedRate)
             }
             let after = stores.journal.statistics
             figures.recordsPerFlush = Double(after.records - before.records) / Double(max(1, after.flushes - before.flushes))
@@ -143,6 +149,26 @@ struct BenchHTTPCommand: AsyncParsableCommand {
     }
 }
 
+/// The latency of the commands sent at a fixed rate (an open loop: latency counts from when a
+/// command was due, see ``LoadDriver``).
+struct PacedFigures {
+    var rate: Int
+    var commandsPerSecond: Double
+    var p50: Double
+    var p99: Double
+    var cpuPerCommand: Double
+
+    var json: [String: Any] {
+        ["paced_rate": rate, "paced_commands_per_s": commandsPerSecond.rounded(), "paced_p50_ms": (p50 * 100).rounded() / 100,
+         "paced_p99_ms": (p99 * 100).rounded() / 100, "paced_cpu_us_per_command": cpuPerCommand.rounded()]
+    }
+
+    var line: String {
+        "at \(rate)/s offered      \(Int(commandsPerSecond)) commands/s, latency p50 / p99 \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms, "
+            + "\(Int(cpuPerCommand)) µs CPU each (the same commands at a fixed rate; latency from when each was due)"
+    }
+}
+
 /// The figures of `clawcloud bench http`.
 struct HTTPFigures {
     var commands: Int
@@ -156,6 +182,8 @@ struct HTTPFigures {
     var streamSamples: Int
     /// CPU time (µs, every thread of the process, the load generator's included) per command.
     var cpuPerCommand: Double
+    /// The same commands sent at a fixed rate, when measured.
+    var paced: PacedFigures?
     /// The same load on a bare Hummingbird route: requests/s, p50, p99, CPU µs per request.
     var bare: (perSecond: Double, p50: Double, p99: Double, cpu: Double) = (0, 0, 0, 0)
     /// The same events appended straight to the stores, without HTTP or the command bus: appends/s, CPU µs per append.
@@ -169,7 +197,7 @@ struct HTTPFigures {
          "stream_samples": streamSamples, "bare_http_per_s": bare.perSecond.rounded(), "bare_http_p50_ms": round2(bare.p50),
          "bare_http_p99_ms": round2(bare.p99), "cpu_us_per_command": cpuPerCommand.rounded(), "bare_http_cpu_us_per_request": bare.cpu.rounded(), "storage_only_appends_per_s": storageOnly.perSecond.rounded(),
          "storage_only_cpu_us_per_append": storageOnly.cpu.rounded(), "allocator": Allocator.name,
-         "journal_records_per_flush": round2(recordsPerFlush)]
+         "journal_records_per_flush": round2(recordsPerFlush)].merging(paced?.json ?? [:]) { first, _ in first }
     }
 
     var table: String {
@@ -179,6 +207,7 @@ struct HTTPFigures {
         latency p50 / p99       \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms
         CPU per command         \(Int(cpuPerCommand)) µs (the process, load generator included; bare route: \(Int(bare.cpu)) µs per request)
         commits per disk flush  \(String(format: "%.1f", recordsPerFlush)) (the commit journal's group commit across tenants)
+        \(paced?.line ?? "")
         stream delay p50 / p99  \(String(format: "%.2f", streamP50)) ms / \(String(format: "%.2f", streamP99)) ms (\(streamSamples) samples)
         bare Hummingbird POST   \(Int(bare.perSecond)) requests/s, p50 / p99 \(String(format: "%.2f", bare.p50)) / \(String(format: "%.2f", bare.p99)) ms \
         (same load, a route that reads the body and answers 201; commands are \(String(format: "%.2f", bare.perSecond > 0 ? commandsPerSecond / bare.perSecond : 0))x of it)
@@ -197,7 +226,7 @@ struct HTTPBench {
     /// Threads the load generator's connections are spread over.
     let loadThreads: Int
 
-    func run(commands: Int, connections: Int, tenants: Int, watched: Int) async throws -> HTTPFigures {
+    func run(commands: Int, connections: Int, tenants: Int, watched: Int, pacedRate: Int) async throws -> HTTPFigures {
         // Blocking socket work stays off the server's executors.
         let threads = try await onThread {
             let setup = try LoadConnection(port: port)
@@ -226,15 +255,26 @@ struct HTTPBench {
 
         let responses = Locked<[String: ContinuousClock.Instant]>([:])
         let (paths, fields) = (threads.map { "/api/threads/\($0)/messages" }, (0..<tenants).map { headers(Self.tenant($0)) })
-        let (elapsed, sorted, cpu) = try await drive(requests: commands, connections: connections) { number, generator in
-            let index = Int.random(in: 0..<tenants, using: &generator)
-            let body = #"{"id":"m\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
-            return .init(bytes: LoadConnection.request("POST", paths[index], headers: fields[index], body: body), tag: index)
-        } check: { response in
-            guard response.status == 201, let position = Self.integerMember(Self.positionMember, of: response.body) else {
-                throw ValidationError("command failed: \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+        /// The commands, as fast as they are answered (nil) or at `rate` per second; message ids
+        /// start with `prefix` (a message sent again with its id is a no-op).
+        func load(rate: Double?, prefix: String) async throws -> (elapsed: Duration, latencies: [Double], cpuMicros: Double) {
+            try await drive(requests: commands, connections: connections, rate: rate) { number, generator in
+                let index = Int.random(in: 0..<tenants, using: &generator)
+                let body = #"{"id":"\#(prefix)\#(number)","role":"user","parts":[{"type":"text","text":"benchmark message \#(number)"}]}"#
+                return .init(bytes: LoadConnection.request("POST", paths[index], headers: fields[index], body: body), tag: index)
+            } check: { response in
+                guard response.status == 201, let position = Self.integerMember(Self.positionMember, of: response.body) else {
+                    throw ValidationError("command failed: \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+                }
+                if rate == nil, response.tag < watched { responses.withLock { $0["\(Self.tenant(response.tag))/\(position)"] = response.received } }
             }
-            if response.tag < watched { responses.withLock { $0["\(Self.tenant(response.tag))/\(position)"] = response.received } }
+        }
+        let (elapsed, sorted, cpu) = try await load(rate: nil, prefix: "m")
+        var paced: PacedFigures?
+        if pacedRate > 0 {
+            let (elapsed, sorted, cpu) = try await load(rate: Double(pacedRate), prefix: "p")
+            paced = PacedFigures(rate: pacedRate, commandsPerSecond: Double(commands) / (elapsed.milliseconds / 1_000),
+                                 p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), cpuPerCommand: cpu)
         }
         try await Task.sleep(for: .milliseconds(500))
         for watcher in watchers { watcher.stop() }
@@ -244,7 +284,8 @@ struct HTTPBench {
             commands: commands, connections: connections, tenants: tenants,
             commandsPerSecond: Double(commands) / (elapsed.milliseconds / 1_000),
             p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
-            streamP50: percentile(delays, 0.5), streamP99: percentile(delays, 0.99), streamSamples: delays.count, cpuPerCommand: cpu)
+            streamP50: percentile(delays, 0.5), streamP99: percentile(delays, 0.99), streamSamples: delays.count, cpuPerCommand: cpu,
+            paced: paced)
     }
 
     /// The baseline: the same number of requests over as many connections, to ``bareRouter()``.
@@ -272,16 +313,16 @@ struct HTTPBench {
     }
 
     /// Sends `requests` requests over `connections` keep-alive connections from ``loadThreads``
-    /// threads (see ``LoadDriver``). Returns the time it all took, each exchange's latency in ms,
+    /// threads (see ``LoadDriver``), as fast as they are answered or at `rate` per second. Returns the time it all took, each exchange's latency in ms,
     /// sorted, and the process's CPU time per request (µs).
     private func drive(
-        requests: Int, connections: Int,
+        requests: Int, connections: Int, rate: Double? = nil,
         _ make: @escaping @Sendable (Int, inout SplitMix64) -> LoadDriver.Request,
         check: @escaping @Sendable (LoadDriver.Response) throws -> Void
     ) async throws -> (elapsed: Duration, latencies: [Double], cpuMicros: Double) {
         let cpu = Self.processCPUMicros()
         let driver = LoadDriver(port: port, connections: connections, threads: loadThreads)
-        let (elapsed, latencies) = try await driver.run(requests: requests, make: make, check: check)
+        let (elapsed, latencies) = try await driver.run(requests: requests, rate: rate, make: make, check: check)
         return (elapsed, latencies, (Self.processCPUMicros() - cpu) / Double(requests))
     }
 

@@ -10,8 +10,12 @@ import Darwin
 /// meanwhile. The load generator shares the two cores with the server it measures; a thread per
 /// connection (64 threads blocked in `recv`) costs a wake-up and a context switch per response.
 ///
-/// Each connection has one request in flight (a closed loop): when its response arrives, the
-/// connection sends the next number, until `requests` have been sent.
+/// Each connection has at most one request in flight. In a *closed loop* (no rate) a connection
+/// sends the next request as soon as its response arrives: the server's pace sets the load. At a
+/// *rate*, the `n`th request is due `n / rate` seconds after the start and is sent by a free
+/// connection once due; its latency counts from when it was due, not from when it was sent, so
+/// time spent waiting for a free connection while the server lags is counted too (no
+/// "coordinated omission").
 struct LoadDriver: Sendable {
     /// A request to send: its bytes and a tag handed back with its response.
     struct Request {
@@ -31,10 +35,11 @@ struct LoadDriver: Sendable {
     let connections: Int
     let threads: Int
 
-    /// Sends `requests` requests (`make` builds the `number`th) and checks each response with
-    /// `check`. Returns the time it all took and each exchange's latency in ms, sorted.
+    /// Sends `requests` requests (`make` builds the `number`th), as fast as they are answered or
+    /// at `rate` per second, and checks each response with `check`. Returns the time it all took
+    /// and each exchange's latency in ms, sorted.
     func run(
-        requests: Int,
+        requests: Int, rate: Double? = nil,
         make: @escaping @Sendable (_ number: Int, inout SplitMix64) -> Request,
         check: @escaping @Sendable (Response) throws -> Void
     ) async throws -> (elapsed: Duration, latencies: [Double]) {
@@ -45,13 +50,14 @@ struct LoadDriver: Sendable {
         let failure = Locked<String?>(nil)
         let clock = ContinuousClock()
         let start = clock.now
+        let schedule = Schedule(start: start, rate: rate, requests: requests, next: next)
         let done = DispatchGroup()
         for share in connected {
             done.enter()
             Thread {
                 defer { done.leave() }
                 do {
-                    let mine = try Self.drive(share, requests: requests, next: next, clock: clock, make: make, check: check)
+                    let mine = try Self.drive(share, schedule: schedule, clock: clock, make: make, check: check)
                     latencies.withLock { $0 += mine }
                 } catch {
                     failure.withLock { $0 = $0 ?? "\(error)" }
@@ -64,47 +70,87 @@ struct LoadDriver: Sendable {
         return (clock.now - start, latencies.withLock { $0 }.sorted())
     }
 
+    /// Which request is next and when it is due, shared by the driver's threads.
+    private struct Schedule: Sendable {
+        enum Next {
+            /// Send request `number`; its latency counts from `due`.
+            case send(number: Int, due: ContinuousClock.Instant)
+            /// The next request is due in this long.
+            case wait(Duration)
+            /// Every request has been sent.
+            case done
+        }
+
+        let start: ContinuousClock.Instant
+        let rate: Double?
+        let requests: Int
+        let next: Locked<Int>
+
+        /// Takes the next request if it is due at `now` (in a closed loop, always).
+        func take(at now: ContinuousClock.Instant) -> Next {
+            next.withLock { number in
+                guard number < requests else { return .done }
+                let due = rate.map { start + .seconds(Double(number) / $0) } ?? now
+                guard due <= now else { return .wait(due - now) }
+                number += 1
+                return .send(number: number - 1, due: due)
+            }
+        }
+    }
+
     /// One thread's loop over its connections.
     private static func drive(
-        _ connections: [LoadConnection], requests: Int, next: Locked<Int>, clock: ContinuousClock,
+        _ connections: [LoadConnection], schedule: Schedule, clock: ContinuousClock,
         make: (Int, inout SplitMix64) -> Request, check: (Response) throws -> Void
     ) throws -> [Double] {
         var generator = SplitMix64()
         var latencies: [Double] = []
-        var waiting = [pollfd](repeating: pollfd(), count: connections.count)
-        var inFlight: [(tag: Int, sent: ContinuousClock.Instant)] = Array(repeating: (0, clock.now), count: connections.count)
-        var open = 0
-        /// Sends the next request on connection `index`, or takes it out of the poll set when all are sent.
-        func sendNext(_ index: Int) throws {
-            let number = next.withLock { value in defer { value += 1 }; return value }
-            guard number < requests else {
-                waiting[index].fd = -1
-                open -= 1
-                return
+        var waiting = connections.map { pollfd(fd: $0.socket, events: Int16(POLLIN), revents: 0) }
+        var inFlight: [(tag: Int, due: ContinuousClock.Instant)?] = Array(repeating: nil, count: connections.count)
+        var idle = Array(connections.indices.reversed())
+        while true {
+            // Send what is due on the idle connections; then wait for a response or the next due time.
+            var timeout: Duration?
+            var allSent = false
+            sending: while let index = idle.last {
+                switch schedule.take(at: clock.now) {
+                case .send(let number, let due):
+                    idle.removeLast()
+                    let request = make(number, &generator)
+                    inFlight[index] = (request.tag, due)
+                    try connections[index].write(request.bytes)
+                case .wait(let delay):
+                    timeout = delay
+                    break sending
+                case .done:
+                    allSent = true
+                    break sending
+                }
             }
-            let request = make(number, &generator)
-            inFlight[index] = (request.tag, clock.now)
-            try connections[index].write(request.bytes)
-        }
-        for (index, connection) in connections.enumerated() {
-            waiting[index] = pollfd(fd: connection.socket, events: Int16(POLLIN), revents: 0)
-            open += 1
-            try sendNext(index)
-        }
-        while open > 0 {
-            guard poll(&waiting, nfds_t(waiting.count), -1) >= 0 else {
-                if errno == EINTR { continue }
-                throw LoadConnection.Failure(description: "poll() failed: \(errno)")
-            }
-            for index in waiting.indices where waiting[index].fd >= 0 && waiting[index].revents != 0 {
+            if allSent, idle.count == connections.count { return latencies }
+            try wait(&waiting, timeout: timeout)
+            for index in waiting.indices where waiting[index].revents != 0 {
                 try connections[index].receive()
                 guard let (status, body) = try connections[index].takeResponse() else { continue }
+                guard let sent = inFlight[index] else { throw LoadConnection.Failure(description: "a response to no request") }
                 let received = clock.now
-                latencies.append((received - inFlight[index].sent).milliseconds)
-                try check(Response(tag: inFlight[index].tag, status: status, body: body, received: received))
-                try sendNext(index)
+                latencies.append((received - sent.due).milliseconds)
+                inFlight[index] = nil
+                idle.append(index)
+                try check(Response(tag: sent.tag, status: status, body: body, received: received))
             }
         }
-        return latencies
+    }
+
+    /// Waits until a connection is readable or `timeout` (nil: no limit) has passed. `poll` counts
+    /// in milliseconds: a wait is rounded up, so a request may be sent up to 1 ms after it was
+    /// due — and that counts against its latency.
+    private static func wait(_ waiting: inout [pollfd], timeout: Duration?) throws {
+        let milliseconds = timeout.map { Int32($0.milliseconds.rounded(.up)) } ?? -1
+        guard poll(&waiting, nfds_t(waiting.count), milliseconds) >= 0 else {
+            guard errno == EINTR else { throw LoadConnection.Failure(description: "poll() failed: \(errno)") }
+            for index in waiting.indices { waiting[index].revents = 0 }
+            return
+        }
     }
 }
