@@ -55,10 +55,10 @@ struct ServiceTokenMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ClawContext, next: (Request, ClawContext) async throws -> Response) async throws -> Response {
         let bearer = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-        guard let serviceToken, let token = request.headers[.init("X-OpenAgents-Service-Token")!] ?? bearer,
+        guard let serviceToken, let token = request.headers[.serviceToken] ?? bearer,
               serviceToken.matches(token)
         else { throw APIError(.unauthorized, "unauthorized") }
-        guard let instance = request.headers[.init("X-OA-Instance-Id")!], let tenant = try? TenantID(instance) else {
+        guard let instance = request.headers[.instanceID], let tenant = try? TenantID(instance) else {
             throw APIError.badRequest("X-OA-Instance-Id must name the tenant (1-128 characters of A-Z a-z 0-9 _ - . :)")
         }
         var context = context
@@ -67,9 +67,12 @@ struct ServiceTokenMiddleware: RouterMiddleware {
     }
 }
 
+/// The auth headers' names, made once (a name is validated and lowercased when made).
 extension HTTPFields.Element.Name {
     static let internalKey = Self("X-OA-Internal-Key")!
     static let userID = Self("X-OA-User-Id")!
+    static let serviceToken = Self("X-OpenAgents-Service-Token")!
+    static let instanceID = Self("X-OA-Instance-Id")!
 }
 
 /// A secret kept as its SHA-256 digest, which a given value is compared with in constant time.
