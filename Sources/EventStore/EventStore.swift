@@ -50,9 +50,6 @@ public final class EventStore: Sendable {
         /// With a ``journal``: how long the store's own transaction may stay open across
         /// acknowledged appends (see ``DeferredCommit``).
         public var deferredCommit = DeferredCommit()
-        /// With a ``journal``: the pages in the write-ahead log after which it is checkpointed
-        /// into the file, off the writer threads (see ``LogCheckpointer``). SQLite's own default.
-        public var checkpointPages: Int32 = 1_000
 
         public init() {}
     }
@@ -69,8 +66,6 @@ public final class EventStore: Sendable {
     let committer: GroupCommitter
     /// How appends reach the disk before they are acknowledged.
     let durability: Durability
-    /// A journaled store's checkpoints (nil: SQLite checkpoints on the committing thread).
-    private let checkpointer: LogCheckpointer?
 
     /// Opens (or creates) the store of `identity` inside `directory`.
     ///
@@ -152,23 +147,9 @@ public final class EventStore: Sendable {
         } else {
             durability = .none
         }
-        let committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch, hook: configuration.hook,
-                                       durability: durability, deferred: configuration.deferredCommit,
-                                       leaderWritesInline: configuration.writesOnCallerThread)
-        self.committer = committer
-        if case .journal = durability {
-            let checkpointer = LogCheckpointer(pages: configuration.checkpointPages) {
-                // Committing the open transaction first: a checkpoint cannot run inside it.
-                try? pool.writeWithoutTransaction { db in
-                    try committer.commitOpen(db)
-                    try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
-                }
-            }
-            pool.writeWithoutTransaction { db in checkpointer.install(on: db) }
-            self.checkpointer = checkpointer
-        } else {
-            checkpointer = nil
-        }
+        self.committer = GroupCommitter(pool: pool, hub: hub, clock: configuration.clock, maxBatch: configuration.maxBatch, hook: configuration.hook,
+                                        durability: durability, deferred: configuration.deferredCommit,
+                                        leaderWritesInline: configuration.writesOnCallerThread)
     }
 
     // MARK: Appending
@@ -315,7 +296,6 @@ public final class EventStore: Sendable {
 
     /// Writes what is queued, ends subscriptions and closes the file. Later calls throw ``EventStoreError/closed``.
     public func close() async throws {
-        await checkpointer?.close()
         committer.close()
         try await writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
