@@ -19,7 +19,7 @@ public struct DeferredCommit: Sendable {
     /// How long the transaction may stay open after its first append.
     public var maxDelay: Duration
 
-    public init(maxAppends: Int = 256, maxDelay: Duration = .seconds(1)) {
+    public init(maxAppends: Int = 512, maxDelay: Duration = .seconds(2)) {
         self.maxAppends = maxAppends
         self.maxDelay = maxDelay
     }
