@@ -31,7 +31,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Commands to send in all.")
+    @Option(help: "Commands to send in each load: the closed loop, then the fixed rate.")
     var commands = 20_000
 
     @Option(help: "Concurrent keep-alive connections.")
