@@ -159,8 +159,8 @@ struct PacedFigures {
     var cpuPerCommand: Double
 
     var json: [String: Any] {
-        ["paced_rate": rate, "paced_commands_per_s": commandsPerSecond.rounded(), "paced_p50_ms": (p50 * 100).rounded() / 100,
-         "paced_p99_ms": (p99 * 100).rounded() / 100, "paced_cpu_us_per_command": cpuPerCommand.rounded()]
+        ["paced_rate": rate, "paced_commands_per_s": commandsPerSecond.rounded(), "paced_p50_ms": p50.hundredths,
+         "paced_p99_ms": p99.hundredths, "paced_cpu_us_per_command": cpuPerCommand.rounded()]
     }
 
     var line: String {
@@ -193,11 +193,11 @@ struct HTTPFigures {
 
     var json: [String: Any] {
         ["commands": commands, "connections": connections, "tenants": tenants, "commands_per_s": commandsPerSecond.rounded(),
-         "p50_ms": round2(p50), "p99_ms": round2(p99), "stream_delay_p50_ms": round2(streamP50), "stream_delay_p99_ms": round2(streamP99),
-         "stream_samples": streamSamples, "bare_http_per_s": bare.perSecond.rounded(), "bare_http_p50_ms": round2(bare.p50),
-         "bare_http_p99_ms": round2(bare.p99), "cpu_us_per_command": cpuPerCommand.rounded(), "bare_http_cpu_us_per_request": bare.cpu.rounded(), "storage_only_appends_per_s": storageOnly.perSecond.rounded(),
+         "p50_ms": p50.hundredths, "p99_ms": p99.hundredths, "stream_delay_p50_ms": streamP50.hundredths, "stream_delay_p99_ms": streamP99.hundredths,
+         "stream_samples": streamSamples, "bare_http_per_s": bare.perSecond.rounded(), "bare_http_p50_ms": bare.p50.hundredths,
+         "bare_http_p99_ms": bare.p99.hundredths, "cpu_us_per_command": cpuPerCommand.rounded(), "bare_http_cpu_us_per_request": bare.cpu.rounded(), "storage_only_appends_per_s": storageOnly.perSecond.rounded(),
          "storage_only_cpu_us_per_append": storageOnly.cpu.rounded(), "allocator": Allocator.name,
-         "journal_records_per_flush": round2(recordsPerFlush)].merging(paced?.json ?? [:]) { first, _ in first }
+         "journal_records_per_flush": recordsPerFlush.hundredths].merging(paced?.json ?? [:]) { first, _ in first }
     }
 
     var table: String {
@@ -215,8 +215,11 @@ struct HTTPFigures {
         stores: projections and flush, no HTTP, no command bus; commands are \(String(format: "%.2f", storageOnly.perSecond > 0 ? commandsPerSecond / storageOnly.perSecond : 0))x of it)
         """
     }
+}
 
-    private func round2(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+extension Double {
+    /// Rounded to two decimals, for the figures printed as JSON.
+    fileprivate var hundredths: Double { (self * 100).rounded() / 100 }
 }
 
 /// The load: setup, the timed commands, and the stream watchers.
