@@ -23,8 +23,13 @@ import Darwin
 /// ``recover(_:)`` gives them back before anything else is written (see
 /// ``EventStore/restore(_:)``). A segment of the journal is retired once every store written
 /// while it was current has committed and flushed its own log: at `segmentLimit` bytes the
-/// journal moves to a new segment, has those stores settle (``JournaledStore``), then deletes
-/// the old segment.
+/// journal moves to a new segment, and deletes the old one once those stores have settled
+/// (``JournaledStore``). A store settles on its own: its first commit after the segment was
+/// closed (a deferred commit is at most ``DeferredCommit/maxDelay`` away) has its log flushed in
+/// the background (``settle(_:below:)``), one store at a time. Stores that have not settled
+/// `settleWait` after the segment was closed — idle ones — the retirer settles itself. So a
+/// full segment does not make every store commit and flush at once, whose flushes the
+/// journal's own would wait behind on the disk.
 ///
 /// Segments are written out as zeros before they are used (`segmentLimit` bytes, flushed), and
 /// records overwrite them in place: a flush then writes only the records' blocks, not the file's
@@ -51,6 +56,8 @@ public final class CommitJournal: Sendable {
         var written: [ObjectIdentifier: any JournaledStore] = [:]
         /// The spare segment is written out and flushed (only the retirer sets it; rotation takes it).
         var spareReady = false
+        /// Full segments handed to the retirer and not yet deleted.
+        var retiring = 0
         var statistics = Statistics()
     }
 
@@ -62,11 +69,17 @@ public final class CommitJournal: Sendable {
         public var records = 0
         /// Bytes written.
         public var bytes = 0
+        /// Store logs flushed in the background after a commit of the store's own.
+        public var settledAfterCommit = 0
+        /// Store logs the retirer committed and flushed itself (the store had not settled in time).
+        public var settledByRetirer = 0
     }
 
     /// Where the segments live (`journal-<number>.log`).
     public let directory: URL
     private let segmentLimit: Int
+    /// How long a full segment waits for its stores to settle on their own.
+    private let settleWait: Duration
     private let state = Mutex(State())
     private let tickets = FlushTickets()
     /// An exclusive `flock` on `lock` in the directory, held for the journal's life: one process at a time.
@@ -75,12 +88,14 @@ public final class CommitJournal: Sendable {
     private let retirer = DispatchQueue(label: "clawcloud.journal.retire")
 
     /// A journal in `directory` (created when missing). Nothing can be recorded before
-    /// ``recover(_:)`` has run.
+    /// ``recover(_:)`` has run. `settleWait` should be a little over the stores'
+    /// ``DeferredCommit/maxDelay``, so that busy stores settle on their own.
     ///
     /// - Throws: ``EventStoreError/journalInUse(_:)`` while another process has it open.
-    public init(directory: URL, segmentLimit: Int = 16 << 20) throws {
+    public init(directory: URL, segmentLimit: Int = 16 << 20, settleWait: Duration = .milliseconds(2_500)) throws {
         self.directory = directory
         self.segmentLimit = segmentLimit
+        self.settleWait = settleWait
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         lock = try Self.lock(directory)
         spareDraftURL = directory.appendingPathComponent("next-segment.\(UUID.random().storedSpelling).draft")
@@ -269,22 +284,54 @@ public final class CommitJournal: Sendable {
         }
         let stores = state.withLock { state in
             state.segment = (full.number + 1, next, 0)
+            state.retiring += 1
             defer { state.written = [:] }
             return Array(state.written.values)
         }
         closeDescriptor(full.descriptor)
+        let deadline = DispatchTime.now() + .nanoseconds(Int(settleWait / .nanoseconds(1)))
         retirer.async {
             self.prepareSpare()
-            self.retire(full.number, settling: stores)
+            self.retire(full.number, settling: stores, by: deadline)
         }
     }
 
-    /// Deletes segment `number` once the stores it holds records of have committed and flushed
-    /// them in their own files. If one cannot, the segment stays (recovery will use it) and the
-    /// journal fails.
-    private func retire(_ number: Int, settling stores: [any JournaledStore]) {
+    /// The segment records are written to now (0 before ``recover(_:)`` and after ``close(retiring:)``).
+    var currentSegment: Int { state.withLock { $0.segment?.number ?? 0 } }
+
+    /// Flushes `store`'s log in the background, on the retirer, after a commit of the store's
+    /// own that covers every record it has in segments below `segment` (call on its writer,
+    /// right after the commit, with the segment current then: a record in an earlier segment
+    /// was written before that commit). Once done, the store has settled those segments.
+    func settle(_ store: any JournaledStore, below segment: Int) {
+        retirer.async {
+            do {
+                try store.flushLog(settling: segment)
+                self.state.withLock { $0.statistics.settledAfterCommit += 1 }
+            } catch {
+                self.tickets.fail(.syncFailed("flushing a store's log: \(error)"))
+            }
+        }
+    }
+
+    /// On the retirer: deletes segment `number` once the stores it holds records of have
+    /// committed and flushed them in their own files, looking again every 50 ms; at `deadline`
+    /// it settles those that have not itself. If one cannot, the segment stays (recovery will
+    /// use it) and the journal fails. Once the journal is closed, ``close(retiring:)`` decides.
+    private func retire(_ number: Int, settling stores: [any JournaledStore], by deadline: DispatchTime) {
+        defer { state.withLock { $0.retiring -= 1 } }
+        guard state.withLock({ $0.segment != nil }) else { return }
+        let waiting = stores.filter { $0.settledBelow <= number }
         do {
-            for store in stores { try store.settleLog() }
+            if !waiting.isEmpty, DispatchTime.now() < deadline {
+                state.withLock { $0.retiring += 1 }
+                retirer.asyncAfter(deadline: min(.now() + .milliseconds(50), deadline)) {
+                    self.retire(number, settling: waiting, by: deadline)
+                }
+                return
+            }
+            for store in waiting { try store.settleLog() }
+            state.withLock { $0.statistics.settledByRetirer += waiting.count }
             try FileManager.default.removeItem(at: segmentURL(number))
         } catch {
             tickets.fail(.syncFailed("retiring journal segment \(number): \(error)"))
@@ -295,7 +342,11 @@ public final class CommitJournal: Sendable {
     /// the files: a copy made while a segment is retired can miss both what the stores were
     /// committing and the segment, which no crash can).
     func retirementsSettled() async {
-        await withCheckedContinuation { continuation in retirer.async { continuation.resume() } }
+        while true {
+            await withCheckedContinuation { continuation in retirer.async { continuation.resume() } }
+            if state.withLock({ $0.retiring }) == 0 { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     // MARK: Recovery
@@ -369,9 +420,15 @@ public final class CommitJournal: Sendable {
     }
 }
 
-/// A store whose commits a ``CommitJournal`` covers.
+/// A store whose commits a ``CommitJournal`` covers: before the journal lets go of a segment,
+/// what it holds of each store must be durable in the store's own file.
 protocol JournaledStore: AnyObject, Sendable {
-    /// Commits what the store holds open and flushes its log (blocking): before the journal lets
-    /// go of a segment, what it holds must be durable in the store's own file.
+    /// The journal segment below which every record of the store is durable in its own file.
+    var settledBelow: Int { get }
+    /// Commits what the store holds open and flushes its log (blocking), settling every segment
+    /// before the journal's current one.
     func settleLog() throws
+    /// Flushes the store's log (blocking) after a commit that covered its records below
+    /// `segment`, settling them.
+    func flushLog(settling segment: Int) throws
 }

@@ -5,7 +5,8 @@ enum Durability: Sendable {
     /// Its own log's flush (``WALSyncer``).
     case log(WALSyncer)
     /// A journal shared with other stores (``CommitJournal``); the store's own log is flushed
-    /// when the journal retires a segment, and when the store closes.
+    /// in the background after its first commit in each new journal segment, by the journal
+    /// when it retires a segment the store has not settled, and when the store closes.
     case journal(CommitJournal, StoreIdentity, log: WALSyncer)
 
     var isDurable: Bool {

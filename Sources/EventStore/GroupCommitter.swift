@@ -58,6 +58,9 @@ final class GroupCommitter: Sendable {
     /// With a journal: when the open transaction commits (nil: every batch commits at once).
     private let deferred: DeferredCommit?
     private let open = Mutex(OpenTransaction())
+    /// With a journal: the segment below which the store's records are durable in its own file,
+    /// and the highest such segment a flush was asked for (see ``CommitJournal/settle(_:below:)``).
+    private let settlement = Mutex((settled: 0, requested: 0))
 
     typealias Head = (position: Int64, hash: EventDigest)
 
@@ -108,6 +111,8 @@ final class GroupCommitter: Sendable {
     /// machinery leaves it alone from now on.
     func markClosed() {
         open.withLock { $0.finished = true }
+        // The close checkpointed the log into the file, durably: every segment is settled.
+        settlement.withLock { $0.settled = .max }
     }
 
     /// The leader's transaction, on the calling thread: its own append first, then queued followers.
@@ -308,6 +313,16 @@ final class GroupCommitter: Sendable {
         }
         open.withLock { $0.appends = 0 }
         try restoreSynchronous(db)
+        if case .journal(let journal, _, _) = durability {
+            // The commit covers every record the store has in the segments before the current
+            // one: once per segment, its log is flushed in the background to settle them.
+            let segment = journal.currentSegment
+            let request = settlement.withLock { settlement in
+                defer { settlement.requested = max(settlement.requested, segment) }
+                return segment > settlement.requested
+            }
+            if request { journal.settle(self, below: segment) }
+        }
     }
 
     /// Commits the open transaction, if any: the barrier before a read, so that it sees every
@@ -440,8 +455,23 @@ final class GroupCommitter: Sendable {
 }
 
 extension GroupCommitter: JournaledStore {
+    var settledBelow: Int { settlement.withLock { $0.settled } }
+
     func settleLog() throws {
-        if !open.withLock({ $0.finished }) { try pool.writeWithoutTransaction { db in try self.commitOpen(db) } }
+        guard case .journal(let journal, _, let log) = durability, !open.withLock({ $0.finished }) else { return }
+        let segment = try pool.writeWithoutTransaction { db in
+            // This flush settles what the commit covers: no background flush for it.
+            let segment = journal.currentSegment
+            settlement.withLock { $0.requested = max($0.requested, segment) }
+            try self.commitOpen(db)
+            return segment
+        }
+        try log.flushNow()
+        settlement.withLock { $0.settled = max($0.settled, segment) }
+    }
+
+    func flushLog(settling segment: Int) throws {
         try durability.log?.flushNow()
+        settlement.withLock { $0.settled = max($0.settled, segment) }
     }
 }

@@ -68,6 +68,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             }
             let after = stores.journal.statistics
             figures.recordsPerFlush = Double(after.records - before.records) / Double(max(1, after.flushes - before.flushes))
+            figures.settles = (after.settledAfterCommit - before.settledAfterCommit, after.settledByRetirer - before.settledByRetirer)
             figures.storageOnly = try await Self.storageOnly(stores, appends: commands, concurrency: connections, tenants: tenants)
         } catch {
             await stores.close()
@@ -156,15 +157,20 @@ struct PacedFigures {
     var commandsPerSecond: Double
     var p50: Double
     var p99: Double
+    /// The tail a stall of the server shows in: p99.9 and the slowest command.
+    var p999: Double
+    var max: Double
     var cpuPerCommand: Double
 
     var json: [String: Any] {
         ["paced_rate": rate, "paced_commands_per_s": commandsPerSecond.rounded(), "paced_p50_ms": p50.hundredths,
-         "paced_p99_ms": p99.hundredths, "paced_cpu_us_per_command": cpuPerCommand.rounded()]
+         "paced_p99_ms": p99.hundredths, "paced_p999_ms": p999.hundredths, "paced_max_ms": max.hundredths,
+         "paced_cpu_us_per_command": cpuPerCommand.rounded()]
     }
 
     var line: String {
-        "at \(rate)/s offered      \(Int(commandsPerSecond)) commands/s, latency p50 / p99 \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms, "
+        "at \(rate)/s offered      \(Int(commandsPerSecond)) commands/s, latency p50 / p99 / p99.9 / max "
+            + [p50, p99, p999, max].map { String(format: "%.2f", $0) }.joined(separator: " / ") + " ms, "
             + "\(Int(cpuPerCommand)) µs CPU each (the same commands at a fixed rate; latency from when each was due)"
     }
 }
@@ -190,6 +196,9 @@ struct HTTPFigures {
     var storageOnly: (perSecond: Double, cpu: Double) = (0, 0)
     /// Store commits the journal made durable per disk flush while the commands ran (setup included).
     var recordsPerFlush: Double = 0
+    /// Store logs flushed to settle full journal segments meanwhile: after a commit of the
+    /// store's own, and by the retirer (see ``CommitJournal``).
+    var settles: (afterCommit: Int, byRetirer: Int) = (0, 0)
 
     var json: [String: Any] {
         ["commands": commands, "connections": connections, "tenants": tenants, "commands_per_s": commandsPerSecond.rounded(),
@@ -197,7 +206,8 @@ struct HTTPFigures {
          "stream_samples": streamSamples, "bare_http_per_s": bare.perSecond.rounded(), "bare_http_p50_ms": bare.p50.hundredths,
          "bare_http_p99_ms": bare.p99.hundredths, "cpu_us_per_command": cpuPerCommand.rounded(), "bare_http_cpu_us_per_request": bare.cpu.rounded(), "storage_only_appends_per_s": storageOnly.perSecond.rounded(),
          "storage_only_cpu_us_per_append": storageOnly.cpu.rounded(), "allocator": Allocator.name,
-         "journal_records_per_flush": recordsPerFlush.hundredths].merging(paced?.json ?? [:]) { first, _ in first }
+         "journal_records_per_flush": recordsPerFlush.hundredths,
+         "journal_settled_after_commit": settles.afterCommit, "journal_settled_by_retirer": settles.byRetirer].merging(paced?.json ?? [:]) { first, _ in first }
     }
 
     var table: String {
@@ -207,6 +217,7 @@ struct HTTPFigures {
         latency p50 / p99       \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms
         CPU per command         \(Int(cpuPerCommand)) µs (the process, load generator included; bare route: \(Int(bare.cpu)) µs per request)
         commits per disk flush  \(String(format: "%.1f", recordsPerFlush)) (the commit journal's group commit across tenants)
+        segments settled        \(settles.afterCommit) store logs flushed after their own commits, \(settles.byRetirer) by the journal's retirer
         \(paced?.line ?? "")
         stream delay p50 / p99  \(String(format: "%.2f", streamP50)) ms / \(String(format: "%.2f", streamP99)) ms (\(streamSamples) samples)
         bare Hummingbird POST   \(Int(bare.perSecond)) requests/s, p50 / p99 \(String(format: "%.2f", bare.p50)) / \(String(format: "%.2f", bare.p99)) ms \
@@ -277,7 +288,8 @@ struct HTTPBench {
         if pacedRate > 0 {
             let (elapsed, sorted, cpu) = try await load(rate: Double(pacedRate), prefix: "p")
             paced = PacedFigures(rate: pacedRate, commandsPerSecond: Double(commands) / (elapsed.milliseconds / 1_000),
-                                 p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), cpuPerCommand: cpu)
+                                 p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), p999: percentile(sorted, 0.999),
+                                 max: sorted.last ?? 0, cpuPerCommand: cpu)
         }
         try await Task.sleep(for: .milliseconds(500))
         for watcher in watchers { watcher.stop() }

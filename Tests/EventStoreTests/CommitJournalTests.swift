@@ -5,10 +5,10 @@ import Testing
 @Suite("Commit journal")
 struct CommitJournalTests {
     /// Stores of `tenants` in `scratch`, sharing one journal (recovered, so ready to record).
-    static func open(_ tenants: [String], in scratch: ScratchDirectory, segmentLimit: Int = 16 << 20,
+    static func open(_ tenants: [String], in scratch: ScratchDirectory, segmentLimit: Int = 16 << 20, settleWait: Duration = .seconds(2),
                      deferredCommit: DeferredCommit = .init()) async throws -> (CommitJournal, [EventStore])
     {
-        let journal = try CommitJournal(directory: scratch.url.appendingPathComponent("journal"), segmentLimit: segmentLimit)
+        let journal = try CommitJournal(directory: scratch.url.appendingPathComponent("journal"), segmentLimit: segmentLimit, settleWait: settleWait)
         var configuration = EventStore.Configuration()
         configuration.journal = journal
         configuration.deferredCommit = deferredCommit
@@ -175,8 +175,9 @@ struct CommitJournalTests {
         let live = ScratchDirectory()
         let crashed = ScratchDirectory()
         defer { live.remove(); crashed.remove() }
-        // The stores' transactions would stay open for the whole test: only retiring commits them.
-        let (journal, stores) = try await Self.open(["user_a", "user_b"], in: live, segmentLimit: 2_048,
+        // The stores' transactions would stay open for the whole test, and the retirer does not
+        // wait for them to settle on their own: only retiring commits them.
+        let (journal, stores) = try await Self.open(["user_a", "user_b"], in: live, segmentLimit: 2_048, settleWait: .zero,
                                                     deferredCommit: .init(maxAppends: 1_000, maxDelay: .seconds(600)))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for store in stores {
@@ -196,6 +197,7 @@ struct CommitJournalTests {
         #expect(segments.count <= 2)
         #expect(journal.failure == nil)
         await journal.retirementsSettled()
+        #expect(journal.statistics.settledByRetirer > 0)
         try Self.copyFiles(of: stores[0], to: crashed)
         try Self.copyFiles(of: stores[1], to: crashed)
         try Self.copyJournal(from: live, to: crashed)
@@ -204,6 +206,38 @@ struct CommitJournalTests {
         let (_, recovered) = try await Self.open(["user_a", "user_b"], in: crashed)
         #expect(recovered.map(\.head) == [200, 200])
         for store in recovered { try await store.close() }
+    }
+
+    @Test("a store settles on its own: its first commit after a segment fills flushes its log in the background, and the segment retires without the retirer committing it",
+          .timeLimit(.minutes(1)))
+    func settlesOnItsOwn() async throws {
+        let live = ScratchDirectory()
+        let crashed = ScratchDirectory()
+        defer { live.remove(); crashed.remove() }
+        // The store commits every 3 appends; the retirer would wait ten minutes before settling it.
+        let (journal, stores) = try await Self.open(["user_a"], in: live, segmentLimit: 2_048, settleWait: .seconds(600),
+                                                    deferredCommit: .init(maxAppends: 3, maxDelay: .seconds(600)))
+        for index in 1...40 { try await stores[0].append([event("e\(index)")], to: "s") }
+        // A read commits what is open: its flush settles the last full segment too.
+        #expect(try await Self.events(stores[0]).count == 40)
+        await journal.retirementsSettled()
+        let segments = try FileManager.default.contentsOfDirectory(atPath: journal.directory.path).filter { $0.hasPrefix("journal-") }
+        // ~400 bytes a record in segments of 2 KB: several filled, all retired, each settled by
+        // a flush after one of the store's commits.
+        #expect(journal.currentSegment >= 4)
+        #expect(segments == ["journal-\(journal.currentSegment).log"])
+        #expect(journal.statistics.settledByRetirer == 0)
+        #expect(journal.statistics.settledAfterCommit >= journal.currentSegment - 1)
+        #expect(journal.failure == nil)
+        // Two more, left in the store's open transaction: the current segment still has them.
+        for index in 41...42 { try await stores[0].append([event("e\(index)")], to: "s") }
+        try Self.copyFiles(of: stores[0], to: crashed)
+        try Self.copyJournal(from: live, to: crashed)
+        try await stores[0].close()
+        journal.close(retiring: false)
+        let (_, recovered) = try await Self.open(["user_a"], in: crashed)
+        #expect(recovered[0].head == 42)
+        try await recovered[0].close()
     }
 }
 
