@@ -55,6 +55,8 @@ final class GroupCommitter: Sendable {
     private let state = Mutex(State())
     /// The last committed position and hash; read and written only on the database writer.
     private let cachedHead = Mutex<Head?>(nil)
+    /// The stream versions the writer has seen; dropped with the cached head.
+    private let streamVersions = StreamVersions()
     /// With a journal: when the open transaction commits (nil: every batch commits at once).
     private let deferred: DeferredCommit?
     private let open = Mutex(OpenTransaction())
@@ -243,7 +245,10 @@ final class GroupCommitter: Sendable {
                         // Only a savepoint that fails to release undoes an insert (and an apply)
                         // that succeeded: the head goes back with it.
                         head = before
-                        if inserted { hook?.forget() }
+                        if inserted {
+                            hook?.forget()
+                            streamVersions.forget()
+                        }
                         outcomes.append(resolve(error, of: decided, db))
                     }
                 }
@@ -265,7 +270,7 @@ final class GroupCommitter: Sendable {
             hook?.forget()
             if db.isInsideTransaction { try? db.rollback() }
             try? restoreSynchronous(db)
-            cachedHead.withLock { $0 = nil }
+            forgetCached()
             if held > 0 { lose(error) }
             return (batch.map { _ in .failure(error) }, [], false)
         }
@@ -360,7 +365,7 @@ final class GroupCommitter: Sendable {
             open.appends = 0
             if open.lost == nil { open.lost = lost }
         }
-        cachedHead.withLock { $0 = nil }
+        forgetCached()
         hook?.forget()
         if case .journal(let journal, _, _) = durability { journal.fail(lost) }
         return lost
@@ -371,7 +376,7 @@ final class GroupCommitter: Sendable {
     private func insert(
         _ work: Work, at recordedAt: Int64, after head: inout Head, decided: inout [StreamAppend], outputs: inout [any Sendable], _ db: Database
     ) throws -> AppendResult {
-        let log = WriterLog(db: db)
+        let log = WriterLog(db: db, known: streamVersions)
         let decision = try work(log)
         let parts = decision.parts
         decided = parts
@@ -403,6 +408,7 @@ final class GroupCommitter: Sendable {
             if let output = try hook.apply(recorded, decoded: decoded, db) { outputs.append(output) }
         }
         decision.written?(recorded)
+        log.publishAdvances()
         head = next
         return AppendResult(events: recorded, isRetry: false)
     }
@@ -417,7 +423,7 @@ final class GroupCommitter: Sendable {
         case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT:
             break
         case is DatabaseError:
-            cachedHead.withLock { $0 = nil }
+            forgetCached()
             return .failure(error)
         default:
             return .failure(error)
@@ -425,9 +431,15 @@ final class GroupCommitter: Sendable {
         return Result { try Self.storedRetry(of: parts, db) ?? { throw error }() }
     }
 
-    /// Forgets the cached head; call from inside a write that changed the log outside this committer.
+    /// Forgets the cached head and stream versions; call from inside a write that changed the
+    /// log outside this committer.
     func forgetHead() {
+        forgetCached()
+    }
+
+    private func forgetCached() {
         cachedHead.withLock { $0 = nil }
+        streamVersions.forget()
     }
 
     /// The stored result when every event of `parts` was already appended with the same content,

@@ -22,18 +22,33 @@ public struct WriterDecision: Sendable {
 /// The log as a decision on the writer sees it: every append before it, acknowledged or not yet.
 public struct WriterLog {
     let db: Database
-    /// Stream versions read so far, kept current as the decision's parts are inserted, so that
+    /// The versions the store's writer already knows: a stream read or written before is not
+    /// queried again.
+    let known: StreamVersions
+    /// This decision's own view: versions read, kept current as its parts are inserted, so that
     /// checking their expected versions reads none of them again.
     private let versions = Versions()
 
     private final class Versions {
         var byStream: [String: Int64] = [:]
+        /// The streams the decision's events advanced (told to `known` once they are written).
+        var advanced: [String: Int64] = [:]
+    }
+
+    init(db: Database, known: StreamVersions) {
+        self.db = db
+        self.known = known
     }
 
     /// The current version of `stream` (0 when it has no event).
     public func version(of stream: String) throws -> Int64 {
         if let version = versions.byStream[stream] { return version }
-        let version = try EventRows.version(of: stream, db)
+        // A version read is the log before this decision: true whether or not its append succeeds.
+        let version = try known.version(of: stream) ?? {
+            let read = try EventRows.version(of: stream, db)
+            known.note(stream, at: read)
+            return read
+        }()
         versions.byStream[stream] = version
         return version
     }
@@ -41,6 +56,12 @@ public struct WriterLog {
     /// Notes that the decision's events brought `stream` to `version`.
     func advance(_ stream: String, to version: Int64) {
         versions.byStream[stream] = version
+        versions.advanced[stream] = version
+    }
+
+    /// Tells the writer's known versions what the decision's events advanced, once they are written.
+    func publishAdvances() {
+        for (stream, version) in versions.advanced { known.note(stream, at: version) }
     }
 
     /// The events of `stream` from `version` on, in order.

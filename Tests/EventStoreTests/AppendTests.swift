@@ -44,6 +44,36 @@ struct AppendTests {
         }
     }
 
+    @Test("the writer's known stream versions follow the log: an append that fails after advancing a stream, and a restore behind the writer's back")
+    func knownVersionsFollowTheLog() async throws {
+        try await withScratchStore { source, _ in
+            for label in ["a", "b", "c"] { try await source.append([event(label)], to: "s") }
+            var lines: [Data] = []
+            try await source.exportJSONL { lines.append($0) }
+            try await withScratchStore(tenant: "user_copy") { store, _ in
+                try await store.restore(Array(lines.prefix(1)))
+                // The first part advances "s" to 2; the second fails its condition: nothing is written.
+                await #expect(throws: EventStoreError.conflict(stream: "t", expected: .exact(5), actual: 0)) {
+                    try await store.append([StreamAppend(stream: "s", expected: .exact(1), events: [event("x")]),
+                                            StreamAppend(stream: "t", expected: .exact(5), events: [event("y")])])
+                }
+                // A decision that only reads "s" (so the writer knows version 1).
+                try await store.append(deciding: { log in
+                    let version = try log.version(of: "s")
+                    guard version == 1 else { throw EventStoreError.conflict(stream: "s", expected: .exact(1), actual: version) }
+                    return WriterDecision(parts: [])
+                })
+                // The log grows behind the writer's back; conditions see it.
+                #expect(try await store.restore(lines) == 2)
+                await #expect(throws: EventStoreError.conflict(stream: "s", expected: .exact(1), actual: 3)) {
+                    try await store.append([event("d")], to: "s", expecting: .exact(1))
+                }
+                try await store.append([event("d")], to: "s", expecting: .exact(3))
+                #expect(try await store.version(of: "s") == 4)
+            }
+        }
+    }
+
     @Test("N racing appends at one expected version: exactly one wins, the rest see the actual version")
     func racingConflicts() async throws {
         try await withScratchStore { store, _ in
