@@ -332,10 +332,32 @@ public final class CommitJournal: Sendable {
             }
             for store in waiting { try store.settleLog() }
             state.withLock { $0.statistics.settledByRetirer += waiting.count }
-            try FileManager.default.removeItem(at: segmentURL(number))
+            try removeGradually(number)
         } catch {
             tickets.fail(.syncFailed("retiring journal segment \(number): \(error)"))
         }
+    }
+
+    /// Deletes retired segment `number` a megabyte at a time, from its end, 10 ms apart:
+    /// freeing a whole segment's blocks at once (a discard of 16 MB where the file system passes
+    /// frees on to the disk) held up the journal's next flush by 15–17 ms here. It is renamed out
+    /// of the segments first, so that recovery never reads a segment cut short this way.
+    private func removeGradually(_ number: Int) throws {
+        let retired = directory.appendingPathComponent("retired-\(number).log")
+        guard rename(segmentURL(number).path, retired.path) == 0 else {
+            throw EventStoreError.syncFailed("cannot rename journal segment \(number): errno \(errno)")
+        }
+        let descriptor = open(retired.path, O_WRONLY | O_CLOEXEC)
+        if descriptor >= 0 {
+            defer { closeDescriptor(descriptor) }
+            var size = Int(lseek(descriptor, 0, SEEK_END))
+            while size > 1 << 20 {
+                size -= 1 << 20
+                guard ftruncate(descriptor, off_t(size)) == 0 else { break }
+                usleep(10_000)
+            }
+        }
+        try FileManager.default.removeItem(at: retired)
     }
 
     /// Waits until the segments already handed to the retirer are retired (for tests that copy
@@ -389,9 +411,10 @@ public final class CommitJournal: Sendable {
         }
         for identity in stores { recovery.restored += try await restore(identity, lines[identity] ?? []) }
         for number in numbers { try FileManager.default.removeItem(at: segmentURL(number)) }
-        // Drafts of spares that processes before this one were writing out when they stopped.
+        // Drafts of spares, and retired segments, that processes before this one were writing
+        // out or deleting when they stopped.
         for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        where name.hasPrefix("next-segment.") && name.hasSuffix(".draft") {
+        where name.hasPrefix("next-segment.") && name.hasSuffix(".draft") || name.hasPrefix("retired-") {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
         let first = (numbers.last ?? 0) + 1

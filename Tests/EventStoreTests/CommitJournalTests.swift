@@ -104,11 +104,18 @@ struct CommitJournalTests {
         #expect(after["next-segment.zeroed"] == 4_096)
         try Self.copyFiles(of: stores[0], to: crashed)
         try Self.copyJournal(from: live, to: crashed)
+        let firstEvent = try await Self.events(stores[0])[0]
         try await stores[0].close()
         journal.close(retiring: true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: journal.directory.path) == ["lock"])
+        // A retired segment the crashed process was deleting a megabyte at a time, cut short in
+        // a record: recovery neither reads it nor keeps it.
+        let crashedJournal = crashed.url.appendingPathComponent("journal")
+        let cut = JournalRecord.encode([firstEvent], of: .tenant(try TenantID("user_a"))).dropLast(5)
+        try Data(cut).write(to: crashedJournal.appendingPathComponent("retired-1.log"))
         let (_, recovered) = try await Self.open(["user_a"], in: crashed)
         #expect(recovered[0].head == 30)
+        #expect(!FileManager.default.fileExists(atPath: crashedJournal.appendingPathComponent("retired-1.log").path))
         try await recovered[0].close()
     }
 
