@@ -58,6 +58,8 @@ public final class CommitJournal: Sendable {
         var spareReady = false
         /// Full segments handed to the retirer and not yet deleted.
         var retiring = 0
+        /// The first segment this process writes (``recover(_:)`` settled the ones before it).
+        var firstSegment = 0
         var statistics = Statistics()
     }
 
@@ -299,6 +301,9 @@ public final class CommitJournal: Sendable {
     /// The segment records are written to now (0 before ``recover(_:)`` and after ``close(retiring:)``).
     var currentSegment: Int { state.withLock { $0.segment?.number ?? 0 } }
 
+    /// The first segment this process writes: no store has records to settle below it.
+    var firstSegment: Int { state.withLock { $0.firstSegment } }
+
     /// Flushes `store`'s log in the background, on the retirer, after a commit of the store's
     /// own that covers every record it has in segments below `segment` (call on its writer,
     /// right after the commit, with the segment current then: a record in an earlier segment
@@ -419,7 +424,10 @@ public final class CommitJournal: Sendable {
         }
         let first = (numbers.last ?? 0) + 1
         let descriptor = try createSegment(first)
-        state.withLock { $0.segment = (first, descriptor, 0) }
+        state.withLock { state in
+            state.segment = (first, descriptor, 0)
+            state.firstSegment = first
+        }
         retirer.async { self.prepareSpare() }
         return recovery
     }

@@ -326,7 +326,7 @@ final class GroupCommitter: Sendable {
                 defer { settlement.requested = max(settlement.requested, segment) }
                 return segment > settlement.requested
             }
-            if request { journal.settle(self, below: segment) }
+            if request, segment > journal.firstSegment { journal.settle(self, below: segment) }
         }
     }
 
