@@ -307,8 +307,10 @@ public final class CommitJournal: Sendable {
     /// Flushes `store`'s log in the background, on the retirer, after a commit of the store's
     /// own that covers every record it has in segments below `segment` (call on its writer,
     /// right after the commit, with the segment current then: a record in an earlier segment
-    /// was written before that commit). Once done, the store has settled those segments.
+    /// was written before that commit). Once done, the store has settled those segments. Below
+    /// the process's first segment there is nothing to settle: then it does nothing.
     func settle(_ store: any JournaledStore, below segment: Int) {
+        guard segment > firstSegment else { return }
         retirer.async {
             do {
                 try store.flushLog(settling: segment)

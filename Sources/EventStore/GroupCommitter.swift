@@ -270,7 +270,7 @@ final class GroupCommitter: Sendable {
             hook?.forget()
             if db.isInsideTransaction { try? db.rollback() }
             try? restoreSynchronous(db)
-            forgetCached()
+            forgetHead()
             if held > 0 { lose(error) }
             return (batch.map { _ in .failure(error) }, [], false)
         }
@@ -326,7 +326,7 @@ final class GroupCommitter: Sendable {
                 defer { settlement.requested = max(settlement.requested, segment) }
                 return segment > settlement.requested
             }
-            if request, segment > journal.firstSegment { journal.settle(self, below: segment) }
+            if request { journal.settle(self, below: segment) }
         }
     }
 
@@ -365,7 +365,7 @@ final class GroupCommitter: Sendable {
             open.appends = 0
             if open.lost == nil { open.lost = lost }
         }
-        forgetCached()
+        forgetHead()
         hook?.forget()
         if case .journal(let journal, _, _) = durability { journal.fail(lost) }
         return lost
@@ -423,7 +423,7 @@ final class GroupCommitter: Sendable {
         case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT:
             break
         case is DatabaseError:
-            forgetCached()
+            forgetHead()
             return .failure(error)
         default:
             return .failure(error)
@@ -434,10 +434,6 @@ final class GroupCommitter: Sendable {
     /// Forgets the cached head and stream versions; call from inside a write that changed the
     /// log outside this committer.
     func forgetHead() {
-        forgetCached()
-    }
-
-    private func forgetCached() {
         cachedHead.withLock { $0 = nil }
         streamVersions.forget()
     }
