@@ -31,11 +31,15 @@ import Darwin
 /// full segment does not make every store commit and flush at once, whose flushes the
 /// journal's own would wait behind on the disk.
 ///
-/// Segments are written out as zeros before they are used (`segmentLimit` bytes, flushed), and
-/// records overwrite them in place: a flush then writes only the records' blocks, not the file's
-/// new size as an append would (half the time and CPU of a flush here). The next segment is
-/// prepared in the background (`next-segment.zeroed`) and renamed into place when the current
-/// one is full. Recovery reads a segment up to its zero tail.
+/// Records overwrite a segment file written out ahead (`segmentLimit` bytes, flushed), in
+/// place: a flush then writes only the records' blocks, not the file's new size as an append
+/// would (half the time and CPU of a flush here). Up to two such files wait as spares
+/// (`spare-<id>.log`); one is renamed into place when the current segment is full. A retired
+/// segment becomes a spare as it is (its blocks are written already), so that under load no
+/// segment is written out as zeros after the first two: only when no spare is left is one
+/// written out, in the background. Records carry their segment's number and every write ends
+/// with the segment's end mark (``JournalRecord``), so recovery reads a segment up to its end
+/// mark and never mistakes a record of the file's earlier use for one of its own.
 ///
 /// ```swift
 /// let journal = try CommitJournal(directory: data.root.appendingPathComponent("journal"))
@@ -54,8 +58,8 @@ public final class CommitJournal: Sendable {
         var segment: (number: Int, descriptor: Int32, size: Int)?
         /// The stores with records in the current segment.
         var written: [ObjectIdentifier: any JournaledStore] = [:]
-        /// The spare segment is written out and flushed (only the retirer sets it; rotation takes it).
-        var spareReady = false
+        /// Spare segment files, written out and flushed (the retirer adds them; rotation takes the first).
+        var spares: [URL] = []
         /// Full segments handed to the retirer and not yet deleted.
         var retiring = 0
         /// The first segment this process writes (``recover(_:)`` settled the ones before it).
@@ -75,6 +79,13 @@ public final class CommitJournal: Sendable {
         public var settledAfterCommit = 0
         /// Store logs the retirer committed and flushed itself (the store had not settled in time).
         public var settledByRetirer = 0
+        /// Retired segments kept as spares.
+        public var segmentsRecycled = 0
+        /// Spares written out as zeros (the first two, and any needed when none was left).
+        public var sparesWrittenOut = 0
+
+        /// Nothing done yet.
+        public init() {}
     }
 
     /// Where the segments live (`journal-<number>.log`).
@@ -100,7 +111,7 @@ public final class CommitJournal: Sendable {
         self.settleWait = settleWait
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         lock = try Self.lock(directory)
-        spareDraftURL = directory.appendingPathComponent("next-segment.\(UUID.random().storedSpelling).draft")
+        spareDraftURL = directory.appendingPathComponent("spare-\(UUID.random().storedSpelling).draft")
     }
 
     private static func lock(_ directory: URL) throws -> Int32 {
@@ -164,30 +175,34 @@ public final class CommitJournal: Sendable {
     private func runFlushes() {
         tickets.run {
             // Every ticket taken so far has its record in the buffer: records go in before tickets.
-            let (bytes, records, segment) = state.withLock { state in
+            var (bytes, records, segment) = state.withLock { state in
                 var bytes: [UInt8] = []
                 swap(&bytes, &state.buffer)
                 defer { state.pendingRecords = 0 }
                 return (bytes, state.pendingRecords, state.segment)
             }
             guard let segment else { return .failure(EventStoreError.syncFailed("the commit journal is closed")) }
+            let count = bytes.count
+            JournalRecord.stamp(&bytes, segment: segment.number)
+            // The end mark follows the records; the next write starts over it.
+            bytes += JournalRecord.endMark(segment: segment.number)
             do {
                 try Self.writeRecords(bytes, to: segment.descriptor, at: segment.size)
             } catch {
                 return .failure(error)
             }
             state.withLock { state in
-                state.segment?.size += bytes.count
+                state.segment?.size += count
                 state.statistics.flushes += 1
                 state.statistics.records += records
-                state.statistics.bytes += bytes.count
+                state.statistics.bytes += count
             }
             rotateIfFull()
             return .success(())
         }
     }
 
-    /// Writes `bytes` into the segment at `offset` (over its zeros) and flushes them.
+    /// Writes `bytes` into the segment at `offset` (over blocks written before) and flushes them.
     private static func writeRecords(_ bytes: [UInt8], to descriptor: Int32, at offset: Int) throws {
         var written = 0
         while written < bytes.count {
@@ -216,21 +231,29 @@ public final class CommitJournal: Sendable {
         }.sorted()
     }
 
-    /// The next segment, written out ahead of use by the retirer.
-    private var spareURL: URL { directory.appendingPathComponent("next-segment.zeroed") }
-    /// Where the retirer writes the spare out, before renaming it to ``spareURL``: a name of this
+    /// How many spares the journal keeps ready: one for the next segment, and one more in case
+    /// the next segment fills before the full one has retired.
+    private static let spareTarget = 2
+
+    /// A name for a new spare.
+    private func newSpareURL() -> URL {
+        directory.appendingPathComponent("spare-\(UUID.random().storedSpelling).log")
+    }
+
+    /// Where the retirer writes a spare out, before renaming it to a spare's name: a name of this
     /// journal's own, so that no file that may become a segment is ever written to as zeros.
     private let spareDraftURL: URL
 
-    /// Creates segment `number`, written out as zeros (the spare renamed, when it is ready; else
-    /// filled here), and makes its name durable. Once it is the current segment, the caller has
-    /// the next spare prepared (``prepareSpare()``).
+    /// Creates segment `number` from a spare (renamed), else written out as zeros here, and makes
+    /// its name durable.
     private func createSegment(_ number: Int) throws -> Int32 {
         let url = segmentURL(number)
-        // The spare is renamed under the lock, never while the retirer renames a draft over it.
+        // Spares are taken under the lock, never while the retirer adds one.
         let renamed = state.withLock { state in
-            defer { state.spareReady = false }
-            return state.spareReady && rename(spareURL.path, url.path) == 0
+            while !state.spares.isEmpty {
+                if rename(state.spares.removeFirst().path, url.path) == 0 { return true }
+            }
+            return false
         }
         if !renamed { try Self.zeroFilled(url, size: segmentLimit) }
         let descriptor = open(url.path, O_WRONLY | O_CLOEXEC)
@@ -244,18 +267,24 @@ public final class CommitJournal: Sendable {
         return descriptor
     }
 
-    /// On the retirer: writes out a spare segment unless one is ready — as a draft, renamed to
-    /// the spare under the lock while the journal is open. On failure there is no spare: the
-    /// next segment is filled when it is created.
-    private func prepareSpare() {
-        guard state.withLock({ $0.segment != nil && !$0.spareReady }) else { return }
-        guard (try? Self.zeroFilled(spareDraftURL, size: segmentLimit)) != nil else { return }
-        let kept = state.withLock { state in
-            guard state.segment != nil, !state.spareReady, rename(spareDraftURL.path, spareURL.path) == 0 else { return false }
-            state.spareReady = true
-            return true
+    /// On the retirer: writes out spares as zeros until `count` are ready — each as a draft,
+    /// renamed to a spare under the lock while the journal is open. On failure there is no
+    /// spare: the next segment is written out when it is created.
+    private func prepareSpares(upTo count: Int) {
+        while state.withLock({ $0.segment != nil && $0.spares.count < count }) {
+            guard (try? Self.zeroFilled(spareDraftURL, size: segmentLimit)) != nil else { return }
+            let spare = newSpareURL()
+            let kept = state.withLock { state in
+                guard state.segment != nil, state.spares.count < count, rename(spareDraftURL.path, spare.path) == 0 else { return false }
+                state.spares.append(spare)
+                state.statistics.sparesWrittenOut += 1
+                return true
+            }
+            if !kept {
+                try? FileManager.default.removeItem(at: spareDraftURL)
+                return
+            }
         }
-        if !kept { try? FileManager.default.removeItem(at: spareDraftURL) }
     }
 
     /// Writes a file of `size` zero bytes at `url` (replacing any) and flushes it.
@@ -293,7 +322,9 @@ public final class CommitJournal: Sendable {
         closeDescriptor(full.descriptor)
         let deadline = DispatchTime.now() + .nanoseconds(Int(settleWait / .nanoseconds(1)))
         retirer.async {
-            self.prepareSpare()
+            // Normally the full segment becomes the next spare once retired; with none left, one
+            // is written out now.
+            self.prepareSpares(upTo: 1)
             self.retire(full.number, settling: stores, by: deadline)
         }
     }
@@ -321,10 +352,11 @@ public final class CommitJournal: Sendable {
         }
     }
 
-    /// On the retirer: deletes segment `number` once the stores it holds records of have
-    /// committed and flushed them in their own files, looking again every 50 ms; at `deadline`
-    /// it settles those that have not itself. If one cannot, the segment stays (recovery will
-    /// use it) and the journal fails. Once the journal is closed, ``close(retiring:)`` decides.
+    /// On the retirer: retires segment `number` — keeps it as a spare, or deletes it — once the
+    /// stores it holds records of have committed and flushed them in their own files, looking
+    /// again every 50 ms; at `deadline` it settles those that have not itself. If one cannot, the
+    /// segment stays (recovery will use it) and the journal fails. Once the journal is closed,
+    /// ``close(retiring:)`` decides.
     private func retire(_ number: Int, settling stores: [any JournaledStore], by deadline: DispatchTime) {
         defer { state.withLock { $0.retiring -= 1 } }
         guard state.withLock({ $0.segment != nil }) else { return }
@@ -339,9 +371,24 @@ public final class CommitJournal: Sendable {
             }
             for store in waiting { try store.settleLog() }
             state.withLock { $0.statistics.settledByRetirer += waiting.count }
-            try removeGradually(number)
+            if !recycle(number) { try removeGradually(number) }
         } catch {
             tickets.fail(.syncFailed("retiring journal segment \(number): \(error)"))
+        }
+    }
+
+    /// Renames retired segment `number` to a spare, when fewer than ``spareTarget`` are ready
+    /// and the journal is open; returns whether it did. What the file holds stays until records
+    /// overwrite it: they carry the new segment's number, so recovery tells them apart. (Were
+    /// the rename lost in a power cut, the segment would be read again by recovery, and its
+    /// records, which every store holds, restore nothing.)
+    private func recycle(_ number: Int) -> Bool {
+        let spare = newSpareURL()
+        return state.withLock { state in
+            guard state.segment != nil, state.spares.count < Self.spareTarget, rename(segmentURL(number).path, spare.path) == 0 else { return false }
+            state.spares.append(spare)
+            state.statistics.segmentsRecycled += 1
+            return true
         }
     }
 
@@ -406,7 +453,7 @@ public final class CommitJournal: Sendable {
         var stores: [StoreIdentity] = []
         var lines: [StoreIdentity: [Data]] = [:]
         for (index, number) in numbers.enumerated() {
-            let (records, complete) = try JournalRecord.decode(Data(contentsOf: segmentURL(number)))
+            let (records, complete) = try JournalRecord.decode(Data(contentsOf: segmentURL(number)), segment: number)
             guard complete || index == numbers.count - 1 else {
                 throw EventStoreError.corruptStore("journal segment \(number) is damaged before its end")
             }
@@ -418,10 +465,11 @@ public final class CommitJournal: Sendable {
         }
         for identity in stores { recovery.restored += try await restore(identity, lines[identity] ?? []) }
         for number in numbers { try FileManager.default.removeItem(at: segmentURL(number)) }
-        // Drafts of spares, and retired segments, that processes before this one were writing
-        // out or deleting when they stopped.
+        // Spares and their drafts, and retired segments, that processes before this one left when
+        // they stopped (`next-segment.*`: the spare and drafts of builds before spares were
+        // recycled). A spare is only ever used by the process that made it.
         for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        where name.hasPrefix("next-segment.") && name.hasSuffix(".draft") || name.hasPrefix("retired-") {
+        where name.hasPrefix("spare-") || name.hasPrefix("next-segment.") || name.hasPrefix("retired-") {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
         let first = (numbers.last ?? 0) + 1
@@ -430,7 +478,7 @@ public final class CommitJournal: Sendable {
             state.segment = (first, descriptor, 0)
             state.firstSegment = first
         }
-        retirer.async { self.prepareSpare() }
+        retirer.async { self.prepareSpares(upTo: Self.spareTarget) }
         return recovery
     }
 
@@ -446,7 +494,7 @@ public final class CommitJournal: Sendable {
         if let descriptor { closeDescriptor(descriptor) }
         if retiring, descriptor != nil, let numbers = try? segmentNumbers() {
             for number in numbers { try? FileManager.default.removeItem(at: segmentURL(number)) }
-            try? FileManager.default.removeItem(at: spareURL)
+            for spare in state.withLock({ $0.spares }) { try? FileManager.default.removeItem(at: spare) }
             try? syncDirectory(directory.path)
         }
         closeDescriptor(lock)

@@ -66,9 +66,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             figures = try await Self.serving(GatewayApp.router(services), logger: logger) { port in
                 try await HTTPBench(port: port, key: key, loadThreads: loadThreads).run(commands: commands, connections: connections, tenants: tenants, watched: min(watched, tenants), pacedRate: pacedRate)
             }
-            let after = stores.journal.statistics
-            figures.recordsPerFlush = Double(after.records - before.records) / Double(max(1, after.flushes - before.flushes))
-            figures.settles = (after.settledAfterCommit - before.settledAfterCommit, after.settledByRetirer - before.settledByRetirer)
+            figures.journal = stores.journal.statistics.since(before)
             figures.storageOnly = try await Self.storageOnly(stores, appends: commands, concurrency: connections, tenants: tenants)
         } catch {
             await stores.close()
@@ -194,11 +192,10 @@ struct HTTPFigures {
     var bare: (perSecond: Double, p50: Double, p99: Double, cpu: Double) = (0, 0, 0, 0)
     /// The same events appended straight to the stores, without HTTP or the command bus: appends/s, CPU µs per append.
     var storageOnly: (perSecond: Double, cpu: Double) = (0, 0)
-    /// Store commits the journal made durable per disk flush while the commands ran (setup included).
-    var recordsPerFlush: Double = 0
-    /// Store logs flushed to settle full journal segments meanwhile: after a commit of the
-    /// store's own, and by the retirer (see ``CommitJournal``).
-    var settles: (afterCommit: Int, byRetirer: Int) = (0, 0)
+    /// What the commit journal did while the commands ran (setup included).
+    var journal = CommitJournal.Statistics()
+    /// Store commits the journal made durable per disk flush.
+    var recordsPerFlush: Double { Double(journal.records) / Double(max(1, journal.flushes)) }
 
     var json: [String: Any] {
         ["commands": commands, "connections": connections, "tenants": tenants, "commands_per_s": commandsPerSecond.rounded(),
@@ -207,7 +204,8 @@ struct HTTPFigures {
          "bare_http_p99_ms": bare.p99.hundredths, "cpu_us_per_command": cpuPerCommand.rounded(), "bare_http_cpu_us_per_request": bare.cpu.rounded(), "storage_only_appends_per_s": storageOnly.perSecond.rounded(),
          "storage_only_cpu_us_per_append": storageOnly.cpu.rounded(), "allocator": Allocator.name,
          "journal_records_per_flush": recordsPerFlush.hundredths,
-         "journal_settled_after_commit": settles.afterCommit, "journal_settled_by_retirer": settles.byRetirer].merging(paced?.json ?? [:]) { first, _ in first }
+         "journal_settled_after_commit": journal.settledAfterCommit, "journal_settled_by_retirer": journal.settledByRetirer,
+         "journal_segments_recycled": journal.segmentsRecycled, "journal_spares_written_out": journal.sparesWrittenOut].merging(paced?.json ?? [:]) { first, _ in first }
     }
 
     var table: String {
@@ -217,7 +215,8 @@ struct HTTPFigures {
         latency p50 / p99       \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms
         CPU per command         \(Int(cpuPerCommand)) µs (the process, load generator included; bare route: \(Int(bare.cpu)) µs per request)
         commits per disk flush  \(String(format: "%.1f", recordsPerFlush)) (the commit journal's group commit across tenants)
-        segments settled        \(settles.afterCommit) store logs flushed after their own commits, \(settles.byRetirer) by the journal's retirer
+        segments settled        \(journal.settledAfterCommit) store logs flushed after their own commits, \(journal.settledByRetirer) by the journal's retirer
+        segments reused         \(journal.segmentsRecycled) retired segments kept as spares, \(journal.sparesWrittenOut) spares written out as zeros
         \(paced?.line ?? "")
         stream delay p50 / p99  \(String(format: "%.2f", streamP50)) ms / \(String(format: "%.2f", streamP99)) ms (\(streamSamples) samples)
         bare Hummingbird POST   \(Int(bare.perSecond)) requests/s, p50 / p99 \(String(format: "%.2f", bare.p50)) / \(String(format: "%.2f", bare.p99)) ms \
@@ -395,4 +394,19 @@ final class Locked<Value: Sendable>: Sendable {
     init(_ value: Value) { state = Mutex(value) }
 
     func withLock<Result>(_ body: (inout Value) -> Result) -> Result { state.withLock { body(&$0) } }
+}
+
+private extension CommitJournal.Statistics {
+    /// What the journal did after `earlier` was taken.
+    func since(_ earlier: Self) -> Self {
+        var difference = self
+        difference.flushes -= earlier.flushes
+        difference.records -= earlier.records
+        difference.bytes -= earlier.bytes
+        difference.settledAfterCommit -= earlier.settledAfterCommit
+        difference.settledByRetirer -= earlier.settledByRetirer
+        difference.segmentsRecycled -= earlier.segmentsRecycled
+        difference.sparesWrittenOut -= earlier.sparesWrittenOut
+        return difference
+    }
 }

@@ -51,7 +51,7 @@ struct AppendTests {
             var lines: [Data] = []
             try await source.exportJSONL { lines.append($0) }
             try await withScratchStore(tenant: "user_copy") { store, _ in
-                try await store.restore(Array(lines.prefix(1)))
+                #expect(try await store.restore(Array(lines.prefix(1))) == 1)
                 // The first part advances "s" to 2; the second fails its condition: nothing is written.
                 await #expect(throws: EventStoreError.conflict(stream: "t", expected: .exact(5), actual: 0)) {
                     try await store.append([StreamAppend(stream: "s", expected: .exact(1), events: [event("x")]),

@@ -40,7 +40,7 @@ struct CommitJournalTests {
         try await store.read(after: 0, limit: 1_000)
     }
 
-    @Test("records read back as written; a record cut short or damaged ends the segment there")
+    @Test("records read back as written, up to their segment's end mark; a record cut short or damaged, or one of the file's earlier use, ends the segment there")
     func framing() throws {
         let events = (1...3).map { position in
             RecordedEvent(position: Int64(position), stream: "s", streamVersion: Int64(position), id: UUID(), type: "test.happened",
@@ -48,42 +48,59 @@ struct CommitJournalTests {
                           recordedAt: 1_764_000_000_000, hash: .zero)
         }
         let identity = StoreIdentity.tenant(try TenantID("user_a"))
+        /// Records as the journal writes them into segment `number`: stamped, then the end mark.
+        func written(_ records: [[UInt8]], segment number: Int) -> Data {
+            var bytes = records.flatMap { $0 }
+            JournalRecord.stamp(&bytes, segment: number)
+            return Data(bytes + JournalRecord.endMark(segment: number))
+        }
         let first = JournalRecord.encode(Array(events.prefix(2)), of: identity)
         let second = JournalRecord.encode([events[2]], of: .platform)
-        let whole = Data(first + second)
-        let (records, complete) = try JournalRecord.decode(whole)
-        #expect(complete)
-        #expect(records == [JournalRecord(identity: identity, lines: events.prefix(2).map(EventLine.encode)),
-                            JournalRecord(identity: .platform, lines: [EventLine.encode(events[2])])])
-        for cut in [first.count + 1, first.count + 15, whole.count - 1] {
-            let (kept, ended) = try JournalRecord.decode(whole.prefix(cut))
-            #expect(!ended)
-            #expect(kept.count == 1)
+        let whole = written([first, second], segment: 7)
+        let records = [JournalRecord(identity: identity, lines: events.prefix(2).map(EventLine.encode)),
+                       JournalRecord(identity: .platform, lines: [EventLine.encode(events[2])])]
+        #expect(try JournalRecord.decode(whole, segment: 7) == (records, true))
+        // Records of another segment are not this one's, nor is its end mark.
+        #expect(try JournalRecord.decode(whole, segment: 8) == ([], false))
+        #expect(try JournalRecord.decode(written([], segment: 8), segment: 7) == ([], false))
+        let records7 = whole.prefix(whole.count - 24)
+        for cut in [first.count + 1, first.count + 15, first.count + 30, records7.count - 1] {
+            #expect(try JournalRecord.decode(whole.prefix(cut), segment: 7) == ([records[0]], false))
         }
         var damaged = whole
-        damaged[damaged.count - 5] ^= 0x01
-        #expect(try JournalRecord.decode(damaged).records.count == 1)
-        // A segment is written out as zeros before use: its records end at the zero tail.
+        damaged[records7.count - 5] ^= 0x01
+        #expect(try JournalRecord.decode(damaged, segment: 7) == ([records[0]], false))
+        // A segment written out as zeros and not used to its end: its records end at the zeros too.
         let zeros = Data(count: 100)
-        let (filled, clean) = try JournalRecord.decode(whole + zeros)
-        #expect(clean)
-        #expect(filled == records)
-        #expect(try JournalRecord.decode(whole.prefix(first.count) + Data(count: 3)) == ([records[0]], true))
+        #expect(try JournalRecord.decode(records7 + zeros, segment: 7) == (records, true))
+        #expect(try JournalRecord.decode(whole.prefix(first.count) + Data(count: 3), segment: 7) == ([records[0]], true))
         // A record cut short over the zeros, or anything but zeros after the records, is not clean.
-        for cut in [first.count + 1, first.count + 15, whole.count - 1] {
-            let (kept, ended) = try JournalRecord.decode(whole.prefix(cut) + zeros)
-            #expect(!ended)
-            #expect(kept.count == 1)
+        for cut in [first.count + 1, first.count + 15, records7.count - 1] {
+            #expect(try JournalRecord.decode(whole.prefix(cut) + zeros, segment: 7) == ([records[0]], false))
         }
-        #expect(try JournalRecord.decode(whole + zeros + Data([1]) + zeros) == (records, false))
+        #expect(try JournalRecord.decode(records7 + zeros + Data([1]) + zeros, segment: 7) == (records, false))
+        // A reused file: segment 9 written over segment 7's records. Its own end where its end
+        // mark is; a write cut short leaves the earlier use's bytes, which are never read as its own.
+        let reused = written([second], segment: 9)
+        #expect(try JournalRecord.decode(reused + whole.dropFirst(reused.count), segment: 9) == ([records[1]], true))
+        #expect(try JournalRecord.decode(whole, segment: 9) == ([], false))
+        let overFirst = written([second, second], segment: 9)
+        #expect(try JournalRecord.decode(overFirst.prefix(second.count) + whole.dropFirst(second.count), segment: 9) == ([records[1]], false))
+        // Segments of builds before records were numbered ("CCJ1", 16-byte header) still read.
+        func unnumbered(_ framed: [UInt8]) -> [UInt8] { Array("CCJ1".utf8) + framed[4..<8] + framed[16...] }
+        let old = Data(unnumbered(first) + unnumbered(second)) + zeros
+        #expect(try JournalRecord.decode(old, segment: 3) == (records, true))
+        #expect(try JournalRecord.decode(old.prefix(unnumbered(first).count + 5), segment: 3) == ([records[0]], false))
     }
 
-    @Test("segments are written out as zeros before use (the next one ahead, in the background) and recovered up to their zero tail")
-    func preallocatedSegments() async throws {
+    @Test("segments are written out ahead and reused: two spares are written out as zeros, then each retired segment becomes a spare, and recovery reads a reused segment up to its own end mark")
+    func reusedSegments() async throws {
         let live = ScratchDirectory()
         let crashed = ScratchDirectory()
         defer { live.remove(); crashed.remove() }
-        let (journal, stores) = try await Self.open(["user_a"], in: live, segmentLimit: 4_096)
+        // The retirer settles a full segment at once; the store's transaction stays open otherwise.
+        let (journal, stores) = try await Self.open(["user_a"], in: live, segmentLimit: 4_096, settleWait: .zero,
+                                                    deferredCommit: .init(maxAppends: 1_000, maxDelay: .seconds(600)))
         func files() throws -> [String: Int] {
             let names = try FileManager.default.contentsOfDirectory(atPath: journal.directory.path).filter { $0 != "lock" }
             return try Dictionary(uniqueKeysWithValues: names.map { name in
@@ -92,31 +109,54 @@ struct CommitJournalTests {
         }
         await journal.retirementsSettled()
         let first = try files()
-        #expect(first == ["journal-1.log": 4_096, "next-segment.zeroed": 4_096])
-        for index in 1...30 { try await stores[0].append([event("e\(index)")], to: "s") }
-        await journal.retirementsSettled()
-        // ~400 bytes a record: the first segment filled up and the spare became the second
-        // (now filling), and a new spare was written out; the full one was retired.
+        #expect(first["journal-1.log"] == 4_096)
+        #expect(first.filter { $0.key.hasPrefix("spare-") && $0.key.hasSuffix(".log") }.values.sorted() == [4_096, 4_096])
+        #expect(first.count == 3)
+        // ~400 bytes a record: segments 2 and 3 are the spares written out, 4 on reuse the
+        // files of 1, 2, …, each retired (and kept as a spare) before the next fills.
+        var appended = 0
+        while journal.currentSegment < 5, appended < 500 {
+            appended += 1
+            try await stores[0].append([event("e\(appended)")], to: "s")
+            await journal.retirementsSettled()
+        }
+        for _ in 1...2 {
+            appended += 1
+            try await stores[0].append([event("e\(appended)")], to: "s")
+        }
+        let statistics = journal.statistics
+        #expect(journal.currentSegment == 5)
+        #expect(statistics.sparesWrittenOut == 2)
+        #expect(statistics.segmentsRecycled == journal.currentSegment - 1)
         let after = try files()
-        #expect(after["journal-1.log"] == nil)
-        #expect(after.keys.filter { $0.hasPrefix("journal-") }.count == 1)
-        #expect(after.filter { $0.key.hasPrefix("journal-") }.allSatisfy { $0.value >= 4_096 })
-        #expect(after["next-segment.zeroed"] == 4_096)
+        #expect(after.keys.filter { $0.hasPrefix("journal-") } == ["journal-5.log"])
+        #expect(after.keys.filter { $0.hasPrefix("spare-") }.count == 2)
+        #expect(after.count == 3)
         try Self.copyFiles(of: stores[0], to: crashed)
         try Self.copyJournal(from: live, to: crashed)
         let firstEvent = try await Self.events(stores[0])[0]
         try await stores[0].close()
         journal.close(retiring: true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: journal.directory.path) == ["lock"])
-        // A retired segment the crashed process was deleting a megabyte at a time, cut short in
-        // a record: recovery neither reads it nor keeps it.
+        // Left by the crashed process: a retired segment it was deleting a megabyte at a time, cut
+        // short in a record, and a spare (and one named as builds before spares were reused named
+        // it). Recovery reads none of them and keeps none.
         let crashedJournal = crashed.url.appendingPathComponent("journal")
         let cut = JournalRecord.encode([firstEvent], of: .tenant(try TenantID("user_a"))).dropLast(5)
-        try Data(cut).write(to: crashedJournal.appendingPathComponent("retired-1.log"))
-        let (_, recovered) = try await Self.open(["user_a"], in: crashed)
-        #expect(recovered[0].head == 30)
-        #expect(!FileManager.default.fileExists(atPath: crashedJournal.appendingPathComponent("retired-1.log").path))
-        try await recovered[0].close()
+        let leftovers = ["retired-1.log", "spare-left.log", "next-segment.zeroed"]
+        for name in leftovers { try Data(cut).write(to: crashedJournal.appendingPathComponent(name)) }
+        let recovering = try CommitJournal(directory: crashedJournal, segmentLimit: 4_096)
+        var configuration = EventStore.Configuration()
+        configuration.journal = recovering
+        let store = try EventStore.open(.tenant(TenantID("user_a")), in: crashed.data, configuration: configuration)
+        let recovery = try await recovering.recover { _, lines in try await store.restore(lines) }
+        // The appends since the last segment retired were in the reused segment only.
+        #expect(recovery.segments == 1)
+        #expect(recovery.restored >= 2)
+        #expect(store.head == Int64(appended))
+        for name in leftovers { #expect(!FileManager.default.fileExists(atPath: crashedJournal.appendingPathComponent(name).path)) }
+        try await store.close()
+        recovering.close(retiring: true)
     }
 
     @Test("a store that lost its last commits in a power cut gets them back from the journal, byte for byte")
