@@ -81,8 +81,9 @@ public final class CommitJournal: Sendable {
         public var settledByRetirer = 0
         /// Retired segments kept as spares.
         public var segmentsRecycled = 0
-        /// Spares written out as zeros (the first two, and any needed when none was left).
-        public var sparesWrittenOut = 0
+        /// Segment files written out as zeros: the first segment and the first two spares, then
+        /// one whenever no spare was left (ahead of time, or when a segment had to be created).
+        public var segmentsWrittenOut = 0
 
         /// Nothing done yet.
         public init() {}
@@ -255,7 +256,10 @@ public final class CommitJournal: Sendable {
             }
             return false
         }
-        if !renamed { try Self.zeroFilled(url, size: segmentLimit) }
+        if !renamed {
+            try Self.zeroFilled(url, size: segmentLimit)
+            state.withLock { $0.statistics.segmentsWrittenOut += 1 }
+        }
         let descriptor = open(url.path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot open journal segment \(number): errno \(errno)") }
         do {
@@ -277,7 +281,7 @@ public final class CommitJournal: Sendable {
             let kept = state.withLock { state in
                 guard state.segment != nil, state.spares.count < count, rename(spareDraftURL.path, spare.path) == 0 else { return false }
                 state.spares.append(spare)
-                state.statistics.sparesWrittenOut += 1
+                state.statistics.segmentsWrittenOut += 1
                 return true
             }
             if !kept {
@@ -482,16 +486,19 @@ public final class CommitJournal: Sendable {
         return recovery
     }
 
-    /// Stops writing (after ``drain()``) and lets go of the directory. With `retiring` (every
-    /// store using the journal closed cleanly, its log checkpointed into its file durably), the
-    /// segments are deleted — but only after a ``recover(_:)`` that finished: segments a recovery
-    /// could not restore always stay for the next one.
+    /// Stops writing (after ``drain()``) and lets go of the directory, once the retirer's work
+    /// in progress (a spare being written out, a segment being deleted) has ended: it starts no
+    /// more. With `retiring` (every store using the journal closed cleanly, its log checkpointed
+    /// into its file durably), the segments and spares are deleted — but only after a
+    /// ``recover(_:)`` that finished: segments a recovery could not restore always stay for the
+    /// next one.
     public func close(retiring: Bool) {
         let descriptor = state.withLock { state in
             defer { state.segment = nil }
             return state.segment?.descriptor
         }
         if let descriptor { closeDescriptor(descriptor) }
+        retirer.sync {}
         if retiring, descriptor != nil, let numbers = try? segmentNumbers() {
             for number in numbers { try? FileManager.default.removeItem(at: segmentURL(number)) }
             for spare in state.withLock({ $0.spares }) { try? FileManager.default.removeItem(at: spare) }

@@ -205,7 +205,7 @@ struct HTTPFigures {
          "storage_only_cpu_us_per_append": storageOnly.cpu.rounded(), "allocator": Allocator.name,
          "journal_records_per_flush": recordsPerFlush.hundredths,
          "journal_settled_after_commit": journal.settledAfterCommit, "journal_settled_by_retirer": journal.settledByRetirer,
-         "journal_segments_recycled": journal.segmentsRecycled, "journal_spares_written_out": journal.sparesWrittenOut].merging(paced?.json ?? [:]) { first, _ in first }
+         "journal_segments_recycled": journal.segmentsRecycled, "journal_segments_written_out": journal.segmentsWrittenOut].merging(paced?.json ?? [:]) { first, _ in first }
     }
 
     var table: String {
@@ -216,7 +216,7 @@ struct HTTPFigures {
         CPU per command         \(Int(cpuPerCommand)) µs (the process, load generator included; bare route: \(Int(bare.cpu)) µs per request)
         commits per disk flush  \(String(format: "%.1f", recordsPerFlush)) (the commit journal's group commit across tenants)
         segments settled        \(journal.settledAfterCommit) store logs flushed after their own commits, \(journal.settledByRetirer) by the journal's retirer
-        segments reused         \(journal.segmentsRecycled) retired segments kept as spares, \(journal.sparesWrittenOut) spares written out as zeros
+        segments reused         \(journal.segmentsRecycled) retired segments kept as spares, \(journal.segmentsWrittenOut) segments written out as zeros
         \(paced?.line ?? "")
         stream delay p50 / p99  \(String(format: "%.2f", streamP50)) ms / \(String(format: "%.2f", streamP99)) ms (\(streamSamples) samples)
         bare Hummingbird POST   \(Int(bare.perSecond)) requests/s, p50 / p99 \(String(format: "%.2f", bare.p50)) / \(String(format: "%.2f", bare.p99)) ms \
@@ -406,7 +406,7 @@ private extension CommitJournal.Statistics {
         difference.settledAfterCommit -= earlier.settledAfterCommit
         difference.settledByRetirer -= earlier.settledByRetirer
         difference.segmentsRecycled -= earlier.segmentsRecycled
-        difference.sparesWrittenOut -= earlier.sparesWrittenOut
+        difference.segmentsWrittenOut -= earlier.segmentsWrittenOut
         return difference
     }
 }

@@ -112,7 +112,7 @@ struct CommitJournalTests {
         #expect(first["journal-1.log"] == 4_096)
         #expect(first.filter { $0.key.hasPrefix("spare-") && $0.key.hasSuffix(".log") }.values.sorted() == [4_096, 4_096])
         #expect(first.count == 3)
-        // ~400 bytes a record: segments 2 and 3 are the spares written out, 4 on reuse the
+        // ~400 bytes a record: segment 1 and the two spares (2 and 3) are written out, 4 on reuse the
         // files of 1, 2, …, each retired (and kept as a spare) before the next fills.
         var appended = 0
         while journal.currentSegment < 5, appended < 500 {
@@ -126,7 +126,7 @@ struct CommitJournalTests {
         }
         let statistics = journal.statistics
         #expect(journal.currentSegment == 5)
-        #expect(statistics.sparesWrittenOut == 2)
+        #expect(statistics.segmentsWrittenOut == 3)
         #expect(statistics.segmentsRecycled == journal.currentSegment - 1)
         let after = try files()
         #expect(after.keys.filter { $0.hasPrefix("journal-") } == ["journal-5.log"])
@@ -157,6 +157,32 @@ struct CommitJournalTests {
         for name in leftovers { #expect(!FileManager.default.fileExists(atPath: crashedJournal.appendingPathComponent(name).path)) }
         try await store.close()
         recovering.close(retiring: true)
+    }
+
+    @Test("while no segment retires, the spares run out and each new segment is written out as zeros; recovery reads every segment")
+    func sparesRunOut() async throws {
+        let live = ScratchDirectory()
+        let crashed = ScratchDirectory()
+        defer { live.remove(); crashed.remove() }
+        // The store never commits on its own, and the retirer would wait ten minutes for it.
+        let (journal, stores) = try await Self.open(["user_a"], in: live, segmentLimit: 2_048, settleWait: .seconds(600),
+                                                    deferredCommit: .init(maxAppends: 1_000, maxDelay: .seconds(600)))
+        await journal.retirementsSettled()
+        for index in 1...40 { try await stores[0].append([event("e\(index)")], to: "s") }
+        let (statistics, current) = (journal.statistics, journal.currentSegment)
+        #expect(current >= 5)
+        #expect(statistics.segmentsRecycled == 0)
+        // Segment 1, the two spares, one for each segment after them, and perhaps one spare ahead.
+        #expect([current, current + 1].contains(statistics.segmentsWrittenOut))
+        let segments = try FileManager.default.contentsOfDirectory(atPath: journal.directory.path).filter { $0.hasPrefix("journal-") }
+        #expect(Set(segments) == Set((1...current).map { "journal-\($0).log" }))
+        try Self.copyFiles(of: stores[0], to: crashed)
+        try Self.copyJournal(from: live, to: crashed)
+        try await stores[0].close()
+        journal.close(retiring: false)
+        let (_, recovered) = try await Self.open(["user_a"], in: crashed)
+        #expect(recovered[0].head == 40)
+        try await recovered[0].close()
     }
 
     @Test("a store that lost its last commits in a power cut gets them back from the journal, byte for byte")
