@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "Domain"),
+        .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Projections", dependencies: ["Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Gateway",
@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "Gateway", "Domain", "EventStore", "Projections", "RuntimeSimulator",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

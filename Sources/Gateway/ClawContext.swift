@@ -10,6 +10,9 @@ public struct ClawContext: RequestContext {
     public var tenant: TenantID?
     /// Whether the caller is listed in `CLAWCLOUD_ADMIN_USER_IDS`.
     public var isAdmin = false
+    /// The SHA-256 (hex) of the body of a write that carries an `Idempotency-Key` (set by
+    /// ``IdempotencyMiddleware``).
+    public var bodyDigest: String?
     public let requestID: String
 
     public init(source: ApplicationRequestContextSource) {

@@ -18,7 +18,15 @@ struct CommandBus {
     let actor: String
     let requestID: String
     /// The route and `Idempotency-Key` of the request, when it carries one.
-    let idempotency: (scope: String, key: String)?
+    let idempotency: Idempotency?
+
+    /// What makes a request the retry of another: the same key on the same route (`scope`),
+    /// with the same body (`bodyDigest`, SHA-256 hex).
+    struct Idempotency: Sendable {
+        let scope: String
+        let key: String
+        let bodyDigest: String?
+    }
     let metrics: Metrics
     /// Decoded streams kept between commands.
     let cache: StreamCache
@@ -95,12 +103,17 @@ struct CommandBus {
     }
 
     /// The metadata written with every event the gateway appends, as sorted-key JSON:
-    /// `{"actor":…,"idempotency_key":…,"request_id":…}` (the key only when the request had one).
+    /// `{"actor":…,"body_digest":…,"idempotency_key":…,"request_id":…}` (the key and the body's
+    /// digest only when the request had a key).
     private func eventMetadata() -> Data {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128)
         bytes.append(contentsOf: #"{"actor":"#.utf8)
         JSONWriter.writeString(actor, into: &bytes)
+        if let digest = idempotency?.bodyDigest {
+            bytes.append(contentsOf: #","body_digest":"#.utf8)
+            JSONWriter.writeString(digest, into: &bytes)
+        }
         if let key = idempotency?.key {
             bytes.append(contentsOf: #","idempotency_key":"#.utf8)
             JSONWriter.writeString(key, into: &bytes)
@@ -121,9 +134,13 @@ struct CommandBus {
                            digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
     }
 
-    /// The events of the first request with this idempotency key, in order, if it was carried out.
+    /// The events of the first request with this idempotency key, in order, if it was carried
+    /// out; a conflict if that request had another body.
     private func replayed(_ log: WriterLog) throws -> [RecordedEvent]? {
-        guard idempotency != nil, let first = try log.event(id: eventID(0)) else { return nil }
+        guard let idempotency, let first = try log.event(id: eventID(0)) else { return nil }
+        if let digest = idempotency.bodyDigest, let recorded = try JSONParser.parse(first.metadata)["body_digest"]?.stringValue, recorded != digest {
+            throw APIError(.conflict, "this Idempotency-Key was used for a request with another body")
+        }
         var recorded = [first]
         while let next = try log.event(id: eventID(recorded.count)) { recorded.append(next) }
         return recorded

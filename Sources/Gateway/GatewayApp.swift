@@ -17,7 +17,8 @@ public enum GatewayApp {
         API(services: services, group: router.group("api"), base: "/api", access: "public").addOpsRoutes()
 
         let auth = AuthMiddleware(internalKey: services.configuration.internalKey, adminUserIDs: services.configuration.adminUserIDs)
-        let tenant = API(services: services, group: router.group("api").add(middleware: auth), base: "/api", access: "tenant")
+        let idempotency = IdempotencyMiddleware(limit: max(services.configuration.bodyLimit, services.configuration.chatBodyLimit))
+        let tenant = API(services: services, group: router.group("api").add(middleware: auth).add(middleware: idempotency), base: "/api", access: "tenant")
         tenant.addThreadRoutes()
         tenant.addAccessRoutes()
         tenant.addViewRoutes()
@@ -28,11 +29,12 @@ public enum GatewayApp {
         tenant.addChatRoute()
 
         let runtime = API(services: services,
-                          group: router.group("api/openclaw/runtime/events").add(middleware: ServiceTokenMiddleware(serviceToken: services.configuration.serviceToken)),
+                          group: router.group("api/openclaw/runtime/events").add(middleware: ServiceTokenMiddleware(serviceToken: services.configuration.serviceToken))
+                            .add(middleware: idempotency),
                           base: "/api/openclaw/runtime/events", access: "service")
         runtime.addRuntimeEventRoutes()
 
-        let admin = API(services: services, group: router.group("api/admin").add(middleware: auth).add(middleware: AdminMiddleware()),
+        let admin = API(services: services, group: router.group("api/admin").add(middleware: auth).add(middleware: AdminMiddleware()).add(middleware: idempotency),
                         base: "/api/admin", access: "admin")
         admin.addAdminRoutes()
         return router

@@ -5,24 +5,30 @@ enum OpenAPIDocument {
     static func make(_ routes: [RouteTable.Route]) -> JSONValue {
         var paths: [String: JSONValue] = [:]
         for route in routes {
-            let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            let path = "/" + route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             var operation: [String: JSONValue] = [
                 "summary": .string(route.summary),
                 "operationId": .string("\(route.method.rawValue.lowercased())\(path.replacingOccurrences(of: "/", with: "_"))"),
                 "responses": responses(route),
             ]
+            let shape = route.shape
             var parameters: [JSONValue] = route.path.split(separator: "/").filter { $0.hasPrefix(":") }.map { name in
-                ["name": .string(String(name.dropFirst())), "in": "path", "required": true, "schema": ["type": "string"]]
+                let name = String(name.dropFirst())
+                return ["name": .string(name), "in": "path", "required": true, "schema": shape.path[name] ?? Schema.pathParameter]
+            }
+            for (name, schema) in shape.query.sorted(by: { $0.key < $1.key }) {
+                parameters.append(["name": .string(name), "in": "query", "required": false, "schema": schema])
+            }
+            for (name, schema) in shape.headers.sorted(by: { $0.key < $1.key }) {
+                parameters.append(["name": .string(name), "in": "header", "required": false, "schema": schema])
             }
             if route.isWrite {
-                parameters.append(["name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string", "maxLength": 200]])
-                if route.method != .delete {
-                    operation["requestBody"] = ["required": false, "content": ["application/json": ["schema": ["type": "object"]]]]
-                }
+                // 1–200 printable ASCII characters (`Request.idempotencyKey()`).
+                parameters.append(["name": "Idempotency-Key", "in": "header", "required": false,
+                                   "schema": ["type": "string", "pattern": #"^[\x21-\x7E]{1,200}$"#]])
             }
-            if route.produces == "sse" {
-                parameters.append(["name": "Last-Event-ID", "in": "header", "required": false, "schema": ["type": "string"]])
-                parameters.append(["name": "since", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 0]])
+            if let body = shape.body {
+                operation["requestBody"] = ["required": .bool(body.required), "content": ["application/json": ["schema": body.schema]]]
             }
             if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
             operation["security"] = security(route.access)
@@ -61,7 +67,8 @@ enum OpenAPIDocument {
     private static func responses(_ route: RouteTable.Route) -> JSONValue {
         let problem: JSONValue = ["description": "An error in the envelope", "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
         let success: JSONValue = switch route.produces {
-        case "sse": ["description": "Server-Sent Events", "content": ["text/event-stream": ["schema": ["type": "string"]]]]
+        case "sse": ["description": "Server-Sent Events", "content": ["text/event-stream": ["schema": Schema.object(
+            ["id": Schema.string, "event": Schema.string, "data": Schema.string, "retry": ["type": "integer"]])]]]
         case "text": ["description": "Prometheus text", "content": ["text/plain": ["schema": ["type": "string"]]]]
         case "json": ["description": "A JSON document", "content": ["application/json": ["schema": ["type": "object"]]]]
         default: ["description": "Success", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Envelope"]]]]

@@ -14,6 +14,8 @@ public final class RouteTable: Sendable {
         public let isWrite: Bool
         /// What the response body is: `envelope` or `sse`.
         public let produces: String
+        /// What it accepts: parameters and body, for the OpenAPI document.
+        let shape: RequestShape
     }
 
     private let routes = Mutex<[Route]>([])

@@ -46,7 +46,7 @@ public final class Services: Sendable {
         let key = try request.idempotencyKey()
         if store.identity != .platform { sweeper.withLock { $0 }?.watch(tenant) }
         let bus = self.bus(store, tenant: tenant, actor: actor ?? tenant.rawValue, requestID: context.requestID,
-                           idempotency: key.map { ("\(request.method) \(request.uri.path)", $0) })
+                           idempotency: key.map { .init(scope: "\(request.method) \(request.uri.path)", key: $0, bodyDigest: context.bodyDigest) })
         return try await bus.run(reading: reads, decide)
     }
 
@@ -62,7 +62,7 @@ public final class Services: Sendable {
 
     /// A command bus on `store` that shares this server's stream cache and stream turns (every
     /// write goes through one, so the cache stays current).
-    func bus(_ store: EventStore, tenant: TenantID, actor: String, requestID: String, idempotency: (scope: String, key: String)? = nil) -> CommandBus {
+    func bus(_ store: EventStore, tenant: TenantID, actor: String, requestID: String, idempotency: CommandBus.Idempotency? = nil) -> CommandBus {
         CommandBus(store: store, tenant: tenant.rawValue, actor: actor, requestID: requestID, idempotency: idempotency, metrics: metrics,
                    cache: streamCache)
     }
@@ -79,10 +79,10 @@ struct API {
 
     func route(
         _ method: HTTPRequest.Method, _ path: String, _ summary: String, write: Bool = false, produces: String = "envelope",
-        _ handler: @escaping @Sendable (Request, ClawContext) async throws -> Response
+        accepts shape: RequestShape = RequestShape(), _ handler: @escaping @Sendable (Request, ClawContext) async throws -> Response
     ) {
         group.on(RouterPath(path), method: method, use: handler)
         let full = path.isEmpty ? base : "\(base)/\(path)"
-        services.routes.add(.init(method: method, path: full, summary: summary, access: access, isWrite: write, produces: produces))
+        services.routes.add(.init(method: method, path: full, summary: summary, access: access, isWrite: write, produces: produces, shape: shape))
     }
 }

@@ -3,12 +3,28 @@ import Testing
 
 @Suite("Access and instance")
 struct AccessAndInstanceTests {
-    @Test("joining the waitlist is idempotent by lowercased email")
+    @Test("joining the waitlist is idempotent by lowercased email; a bad email or source is refused, joined or not")
     func waitlistIdempotent() throws {
         let joined = try when(AccessDecider.self, .joinWaitlist(email: " Ada@Example.com ", source: nil))
         #expect(joined == [.waitlistJoined(WaitlistJoined(email: "ada@example.com", source: "hatchery"))])
         #expect(try when(AccessDecider.self, given: joined, .joinWaitlist(email: "ADA@example.com", source: "x")).isEmpty)
         #expect(domainError { try when(AccessDecider.self, .joinWaitlist(email: "not-an-email", source: nil)) } != nil)
+        // Input is checked before the shortcut for an email already on the list.
+        #expect(domainError { try when(AccessDecider.self, given: joined, .joinWaitlist(email: "ada@example.com", source: " ")) }
+            == .invalid("source must not be empty"))
+        #expect(domainError { try when(AccessDecider.self, .joinWaitlist(email: "a\u{13}@example.com", source: nil)) } != nil)
+    }
+
+    @Test("stream names fit the store's 256 bytes: a long id is named by its SHA-256")
+    func streamNames() {
+        #expect(Streams.waitlist("ada@example.com") == "waitlist-ada@example.com")
+        let long = String(repeating: "a", count: 240) + "@example.com"
+        let named = Streams.waitlist(long)
+        #expect(named.hasPrefix("waitlist-sha256:") && named.utf8.count == "waitlist-sha256:".utf8.count + 64)
+        #expect(named == Streams.waitlist(long))
+        #expect(named != Streams.waitlist("b" + long.dropFirst()))
+        #expect(Streams.session(String(repeating: "k", count: 248)).utf8.count == 256)
+        #expect(Streams.session(String(repeating: "k", count: 249)).hasPrefix("session-sha256:"))
     }
 
     @Test("approving a waitlist entry needs the entry; approving twice writes nothing")

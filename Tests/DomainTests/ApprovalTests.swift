@@ -59,6 +59,10 @@ struct ApprovalTests {
             id: "ex1", command: "rm -rf build", cwd: "/w", host: "gateway", sessionKey: "agent:main:main", agentId: "main",
             allowedDecisions: nil, timeoutMs: nil), context(now: 0))
         #expect(domainError { try when(ExecApprovalDecider.self, given: request, .resolve(id: "ex1", decision: "allow")) } == .invalid("invalid decision"))
+        // A repeated request is a no-op, but only once its input checks out.
+        #expect(domainError { try when(ExecApprovalDecider.self, given: request, .request(
+            id: "ex1", command: "rm -rf build", cwd: nil, host: nil, sessionKey: nil, agentId: nil, allowedDecisions: nil, timeoutMs: 0)) }
+            == .invalid("timeoutMs must be at least 1"))
         for decision in ExecDecision.allCases {
             let resolved = try when(ExecApprovalDecider.self, given: request, .resolve(id: "ex1", decision: decision.rawValue))
             #expect(resolved == [.execApprovalResolved(ExecApprovalResolved(id: "ex1", decision: decision, by: "user_admin"))])

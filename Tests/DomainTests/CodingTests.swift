@@ -51,6 +51,18 @@ struct CodingTests {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Data(text.utf8)) }
     }
 
+    @Test("integers as JSON Schema has them: a number with no fraction, up to 2^53 as a double")
+    func integralNumbers() throws {
+        struct Count: Decodable, Equatable { var n: Int64 }
+        func count(_ json: String) throws -> Count { try JSONValueDecoder.decode(Count.self, from: try JSONParser.parse(Data(json.utf8))) }
+        #expect(try count(#"{"n":2214}"#) == Count(n: 2214))
+        #expect(try count(#"{"n":2214.0}"#) == Count(n: 2214))
+        #expect(try count(#"{"n":-9007199254740992.0}"#) == Count(n: -9_007_199_254_740_992))
+        for bad in [#"{"n":2214.5}"#, #"{"n":1e300}"#, #"{"n":"2214"}"#] {
+            #expect(throws: (any Error).self, "\(bad)") { try count(bad) }
+        }
+    }
+
     @Test("writer output is canonical")
     func canonical() throws {
         let value = try JSONParser.parse(Data(#"{"b":[1,-2,3.5,"\u00e9\n"],"a":{"z":null,"y":true}}"#.utf8))

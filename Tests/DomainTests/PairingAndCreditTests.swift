@@ -61,6 +61,8 @@ struct PairingAndCreditTests {
         #expect(domainError { try when(CreditsDecider.self, given: history + charged, .refund(chargeId: "c1", amountMicros: 900_000, reason: "oops")) } != nil)
         #expect(try when(CreditsDecider.self, given: history + charged, .refund(chargeId: "c1", amountMicros: 800_000, reason: "oops")).count == 1)
         #expect(domainError { try when(CreditsDecider.self, .grant(grantId: "g", amountMicros: 0, reason: "x")) } == .invalid("amountMicros must be greater than zero"))
+        #expect(domainError { try when(CreditsDecider.self, .grant(grantId: "g", amountMicros: CreditsDecider.maxGrant + 1, reason: "x")) }
+            == .invalid("amountMicros must be at most 1000000000000000"))
     }
 
     @Test("an approved charge may take the balance below zero")

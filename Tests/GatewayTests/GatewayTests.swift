@@ -1,3 +1,4 @@
+import Crypto
 import Domain
 import EventStore
 import Foundation
@@ -104,7 +105,7 @@ struct GatewayTests {
         }
     }
 
-    @Test("a retried write with the same Idempotency-Key answers the first result and writes nothing")
+    @Test("a retried write with the same Idempotency-Key answers the first result and writes nothing; the key with another body is a conflict")
     func idempotency() async throws {
         let gateway = try await TestGateway()
         try await gateway.run { client in
@@ -115,6 +116,11 @@ struct GatewayTests {
             #expect(again.json["data"]?["id"] == first.json["data"]?["id"])
             #expect(again.json["position"] == first.json["position"])
             #expect(try await client.call(.get, "/api/threads").json["data"]?.arrayCount == 1)
+            // The same key with another body is another request, refused: the first result is not its answer.
+            let reused = try await client.call(.post, "/api/threads", body: #"{"title":"Other"}"#, idempotency: "k-1")
+            #expect(reused.status == 409)
+            #expect(reused.json["code"] == "conflict")
+            #expect(try await client.call(.get, "/api/threads").json["data"]?.arrayCount == 1)
             let other = try await client.call(.post, "/api/threads", body: #"{"title":"Twice"}"#, idempotency: "k-2")
             #expect(other.json["position"] == 2)
             // The same key from another tenant is another request.
@@ -124,6 +130,8 @@ struct GatewayTests {
             let metadata = try stored.map { try JSONParser.parse($0.metadata) }
             #expect(metadata.map { $0["actor"] } == [.string("user_a"), .string("user_a")])
             #expect(metadata.map { $0["idempotency_key"] } == [.string("k-1"), .string("k-2")])
+            // …and the digest of the body that came with the key.
+            #expect(metadata[0]["body_digest"] == .string(SHA256.hash(data: Data(#"{"title":"Once"}"#.utf8)).hexString))
             #expect(metadata.allSatisfy { $0["request_id"]?.stringValue?.isEmpty == false })
             #expect(stored.map(\.decodedMetadata.requestID) == metadata.map { $0["request_id"]?.stringValue })
         }
@@ -202,8 +210,16 @@ struct GatewayTests {
             let document = try await client.call(.get, "/api/openapi.json").json
             #expect(document["openapi"] == "3.1.0")
             let paths = try #require(document["paths"]?.objectValue)
+            // OpenAPI paths start with a slash and name their parameters in braces; each operation
+            // says what it takes (schemathesis checks the server against them: see the README).
+            let append = try #require(paths["/api/threads/{id}/messages"]?["post"])
+            #expect(append["requestBody"]?["required"] == true)
+            #expect(append["requestBody"]?["content"]?["application/json"]?["schema"]?["required"] == ["id", "role", "parts"])
+            guard case .array(let listing)? = paths["/api/threads"]?["get"]?["parameters"] else { Issue.record("no parameters"); return }
+            #expect(listing.compactMap { $0["name"]?.stringValue }.sorted() == ["archived", "limit"])
+            #expect(paths["/api/openclaw/runtime/restart"]?["post"]?["requestBody"]?["required"] == false)
             for route in gateway.services.routes.all {
-                let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+                let path = route.path.replacing(/:([A-Za-z]+)/) { "{\($0.1)}" }
                 #expect(paths[path]?[route.method.rawValue.lowercased()] != nil, "\(route.method) \(route.path)")
             }
             #expect(paths.values.reduce(0) { $0 + ($1.objectValue?.count ?? 0) } == gateway.services.routes.all.count)

@@ -25,7 +25,8 @@ public enum AccessDecider: Decider {
         let normalized = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = normalized.split(separator: "@", omittingEmptySubsequences: false)
         guard normalized.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !normalized.contains(where: { $0.isWhitespace || $0 == "/" })
+              !normalized.contains(where: { $0.isWhitespace || $0 == "/" }),
+              !normalized.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { throw DomainError.invalid("email is not a valid address") }
         return normalized
     }
@@ -44,9 +45,9 @@ public enum AccessDecider: Decider {
                 : [.accessDisabled(AccessDisabled(userId: userId, by: context.actor))]
         case .joinWaitlist(let email, let source):
             let email = try normalizedEmail(email)
-            if state.joined { return [] }
             let source = source ?? "hatchery"
             try Check.text(source, "source", max: 64)
+            if state.joined { return [] }
             return [.waitlistJoined(WaitlistJoined(email: email, source: source))]
         case .setWaitlistApproval(let email, let approved):
             let email = try normalizedEmail(email)

@@ -24,14 +24,18 @@ public enum CreditsDecider: Decider {
 
     public static let initialState = State()
 
+    /// The largest single grant: a billion dollars.
+    public static let maxGrant: Micros = 1_000_000_000_000_000
+
     public static func decide(_ command: Command, _ state: State, _ context: DecisionContext) throws -> [DomainEvent] {
         switch command {
         case .grant(let grantId, let amount, let reason):
             try Check.identifier(grantId, "grantId")
             try Check.positive(amount, "amountMicros")
+            guard amount <= maxGrant else { throw DomainError.invalid("amountMicros must be at most \(maxGrant)") }
             try Check.text(reason, "reason")
             if state.grants.contains(grantId) { return [] }
-            guard state.balance.addingReportingOverflow(amount).overflow == false else { throw DomainError.invalid("amountMicros is too large") }
+            guard state.balance.addingReportingOverflow(amount).overflow == false else { throw DomainError.conflict("the balance cannot hold this grant") }
             return [.creditsGranted(CreditsGranted(grantId: grantId, amountMicros: amount, reason: reason, by: context.actor))]
         case .charge(let chargeId, let amount, let reason, let ref, let approvalId):
             try Check.identifier(chargeId, "chargeId")

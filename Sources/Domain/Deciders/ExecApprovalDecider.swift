@@ -26,11 +26,11 @@ public enum ExecApprovalDecider: Decider {
             try Check.identifier(id, "id")
             guard !id.hasPrefix("plugin:") else { throw DomainError.invalid("the plugin: prefix is reserved") }
             try Check.text(commandText, "command", max: 8_192)
-            if state.requested { return [] }
             let timeout = timeoutMs ?? Expiry.execApproval
             guard timeout >= 1 else { throw DomainError.invalid("timeoutMs must be at least 1") }
             let decisions = allowed ?? ExecDecision.allCases
             guard !decisions.isEmpty else { throw DomainError.invalid("allowedDecisions must not be empty") }
+            if state.requested { return [] }
             return [.execApprovalRequested(ExecApprovalRequested(
                 id: id, command: commandText, cwd: cwd, host: host, sessionKey: sessionKey, agentId: agentId,
                 allowedDecisions: decisions, expiresAt: context.now + timeout))]

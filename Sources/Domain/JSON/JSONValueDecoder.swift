@@ -168,8 +168,15 @@ public enum JSONValueDecoder {
 
         func decode(_ type: Float.Type) throws -> Float { Float(try decode(Double.self)) }
 
+        /// An integer as JSON Schema has it: a number with no fraction, so `2214.0` is 2214
+        /// (as a double only up to 2^53, the doubles that are exact).
         func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
-            guard case .integer(let integer) = value else { throw mismatch("an integer") }
+            let integer: Int64
+            switch value {
+            case .integer(let exact): integer = exact
+            case .double(let double) where double.rounded(.towardZero) == double && abs(double) <= 0x1p53: integer = Int64(double)
+            default: throw mismatch("an integer")
+            }
             guard let exact = T(exactly: integer) else { throw mismatch("an integer that fits \(T.self)") }
             return exact
         }

@@ -25,7 +25,8 @@ extension API {
             ])
         }
 
-        route(.post, "waitlist", "Join the waitlist {email, source?} (idempotent by email).", write: true) { request, context in
+        route(.post, "waitlist", "Join the waitlist {email, source?} (idempotent by email).", write: true,
+              accepts: RequestShape(body: Schema.object(["email": Schema.email, "source": Schema.text(max: 64)], required: ["email"]))) { request, context in
             let tenant = try context.requireTenant()
             let body = try await request.json(WaitlistRequest.self, limit: services.configuration.bodyLimit)
             let email = try AccessDecider.normalizedEmail(body.email)

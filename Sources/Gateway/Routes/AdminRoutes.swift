@@ -17,7 +17,8 @@ extension API {
             Envelope.ok(try await services.platformRows("waitlist"))
         }
 
-        route(.post, "users/:userId/access", "Enable or disable a user's access {enabled}.", write: true) { request, context in
+        route(.post, "users/:userId/access", "Enable or disable a user's access {enabled}.", write: true,
+              accepts: RequestShape(path: ["userId": Schema.tenantID], body: Schema.object(["enabled": Schema.boolean], required: ["enabled"]))) { request, context in
             let userId = try context.pathParameter("userId")
             guard (try? TenantID(userId)) != nil else { throw APIError.badRequest("userId is not a valid user id") }
             let body = try await request.json(AccessChange.self, limit: services.configuration.bodyLimit)
@@ -26,7 +27,8 @@ extension API {
             return Envelope.ok(["user_id": .string(userId), "access_enabled": .bool(body.enabled)], position: outcome.position)
         }
 
-        route(.post, "waitlist/:email/approval", "Approve or revoke a waitlist entry {approved}.", write: true) { request, context in
+        route(.post, "waitlist/:email/approval", "Approve or revoke a waitlist entry {approved}.", write: true,
+              accepts: RequestShape(path: ["email": Schema.emailInPath], body: Schema.object(["approved": Schema.boolean], required: ["approved"]))) { request, context in
             let email = try AccessDecider.normalizedEmail(try context.pathParameter("email"))
             let body = try await request.json(WaitlistApproval.self, limit: services.configuration.bodyLimit)
             let outcome = try await services.command(AccessDecider.self, .setWaitlistApproval(email: email, approved: body.approved),
@@ -34,7 +36,9 @@ extension API {
             return Envelope.ok(["email": .string(email), "approved": .bool(body.approved)], position: outcome.position)
         }
 
-        route(.post, "credits/grant", "Grant credits to a user {userId, amountMicros, reason}.", write: true) { request, context in
+        let grant = Schema.object(["userId": Schema.tenantID, "amountMicros": Schema.integer(1...CreditsDecider.maxGrant), "reason": Schema.text()],
+                                  required: ["userId", "amountMicros", "reason"])
+        route(.post, "credits/grant", "Grant credits to a user {userId, amountMicros, reason}.", write: true, accepts: RequestShape(body: grant)) { request, context in
             let body = try await request.json(CreditGrant.self, limit: services.configuration.bodyLimit)
             guard let user = try? TenantID(body.userId) else { throw APIError.badRequest("userId is not a valid user id") }
             let grantID = UUID.random().storedSpelling

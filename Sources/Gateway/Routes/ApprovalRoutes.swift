@@ -7,7 +7,8 @@ import Projections
 extension API {
     func addApprovalRoutes() {
         let services = services
-        route(.get, "approvals", "Approvals, newest first (?status=pending|resolved).") { request, context in
+        route(.get, "approvals", "Approvals, newest first (?status=pending|resolved).",
+              accepts: RequestShape(query: ["status": Schema.choice(["pending", "resolved"])])) { request, context in
             let status = try request.queryChoice("status", ["pending", "resolved"])
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 let rows = try await store.read { db in
@@ -26,7 +27,8 @@ extension API {
 
         route(.post, "approvals/:id/respond",
               "Decide {decision}: approved|rejected for held commands (an approved one then runs), allow-once|allow-always|deny for exec approvals.",
-              write: true) { request, context in
+              write: true, accepts: RequestShape(body: Schema.object(
+                ["decision": Schema.choice(["approved", "rejected"] + ExecDecision.allCases.map(\.rawValue))], required: ["decision"]))) { request, context in
             let id = try context.pathParameter("id")
             let body = try await request.json(Decision.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()

@@ -15,7 +15,7 @@ extension API {
     func addChatRoute() {
         let services = services
         route(.post, "openclaw/chat", "Chat with the agent: OpenResponses request in, SSE out (recorded as a run, charged from usage).",
-              write: true, produces: "sse") { request, context in
+              write: true, produces: "sse", accepts: RequestShape(body: Self.openResponsesRequest)) { request, context in
             let tenant = try context.requireTenant()
             let body = try await request.collectBody(limit: services.configuration.chatBodyLimit)
             guard body.readableBytes > 0 else { throw APIError.badRequest("missing request body") }
@@ -163,4 +163,12 @@ struct OpenResponsesParser {
         guard let usage else { return .failed("the runtime stream ended before response.completed") }
         return .completed(text: text, usage: usage)
     }
+}
+
+extension API {
+    /// An OpenResponses request as the route takes it: any JSON object, passed to the runtime
+    /// unchanged (`input` as text or items; `user` names the session).
+    fileprivate static let openResponsesRequest = Schema.object([
+        "model": Schema.string, "input": ["type": ["string", "array"]], "instructions": Schema.string, "stream": Schema.boolean, "user": Schema.string,
+    ])
 }

@@ -15,7 +15,7 @@ extension API {
             try await services.stores.withTenant(context.requireTenant()) { store in Envelope.ok(try await services.instanceSummary(store)) }
         }
 
-        route(.post, "openclaw/instance", "Provision the instance (gated; idempotent while one exists).", write: true) { request, context in
+        route(.post, "openclaw/instance", "Provision the instance (gated; idempotent while one exists).", write: true, accepts: .gated()) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 let current = try await services.instanceSummary(store)
@@ -29,7 +29,7 @@ extension API {
             }
         }
 
-        route(.delete, "openclaw/instance", "Delete the instance: stops the gateway (gated).", write: true) { request, context in
+        route(.delete, "openclaw/instance", "Delete the instance: stops the gateway (gated).", write: true, accepts: .gated()) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 try await services.gate(request, context, store: store, action: .deleteInstance, approvalId: try request.approvalId(body: body)) { _ in
@@ -38,7 +38,7 @@ extension API {
             }
         }
 
-        route(.post, "openclaw/runtime/restart", "Restart the gateway (gated).", write: true) { request, context in
+        route(.post, "openclaw/runtime/restart", "Restart the gateway (gated).", write: true, accepts: .gated()) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 try await services.gate(request, context, store: store, action: .restart, approvalId: try request.approvalId(body: body)) { _ in
@@ -47,7 +47,8 @@ extension API {
             }
         }
 
-        route(.post, "openclaw/runtime/devices/:requestId/approve", "Approve a device pairing request (gated).", write: true) { request, context in
+        route(.post, "openclaw/runtime/devices/:requestId/approve", "Approve a device pairing request (gated).", write: true,
+              accepts: .gated(path: ["requestId": Schema.identifierInPath])) { request, context in
             let requestId = try context.pathParameter("requestId")
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
@@ -57,7 +58,8 @@ extension API {
             }
         }
 
-        route(.post, "openclaw/runtime/pairing/:channel/approve", "Approve a DM pairing code {code, notify?} (gated).", write: true) { request, context in
+        route(.post, "openclaw/runtime/pairing/:channel/approve", "Approve a DM pairing code {code, notify?} (gated).", write: true,
+              accepts: .gated(["code": ["type": "string", "minLength": 1], "notify": Schema.boolean], required: ["code"], path: ["channel": Schema.channel])) { request, context in
             let channel = try context.pathParameter("channel")
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             guard let code = body?["code"]?.stringValue, !code.isEmpty else { throw APIError.badRequest("missing code") }
@@ -92,20 +94,24 @@ extension API {
         route(.get, "openclaw/runtime/devices", "Devices {pending, paired}, from the runtime.") { _, context in
             try await services.passthrough(context, .GET, "/v1/devices")
         }
-        route(.get, "openclaw/runtime/pairing/:channel", "DM pairing requests of a channel, from the runtime.") { _, context in
+        route(.get, "openclaw/runtime/pairing/:channel", "DM pairing requests of a channel, from the runtime.",
+              accepts: RequestShape(path: ["channel": Schema.channel])) { _, context in
             try await services.passthrough(context, .GET, "/v1/pairing/\(Effects.segment(try context.pathParameter("channel")))")
         }
         route(.get, "openclaw/sessions", "The gateway's sessions (query: limit, activeMinutes, messageLimit, kinds).") { request, context in
             let query = request.uri.query.map { "?\($0)" } ?? ""
             return try await services.passthrough(context, .GET, "/v1/sessions\(query)")
         }
-        route(.get, "openclaw/sessions/:key/history", "A session's history (?limit, ?includeTools).") { request, context in
+        route(.get, "openclaw/sessions/:key/history", "A session's history (?limit, ?includeTools).",
+              accepts: RequestShape(path: ["key": Schema.identifierInPath], query: ["limit": Schema.integer(1...1_000), "includeTools": Schema.booleanText])) { request, context in
             let key = try context.pathParameter("key")
             let query = request.uri.query.map { "?\($0)" } ?? ""
             return try await services.passthrough(context, .GET, "/v1/sessions/\(Effects.segment(key))/history\(query)")
         }
 
-        route(.post, "openclaw/sessions/:key/send", "Send a message to a session {message, timeoutSeconds?}; recorded with its reply.", write: true) { request, context in
+        route(.post, "openclaw/sessions/:key/send", "Send a message to a session {message, timeoutSeconds?}; recorded with its reply.", write: true,
+              accepts: RequestShape(path: ["key": Schema.identifierInPath], body: Schema.object(["message": Schema.string, "timeoutSeconds": Schema.integer(0...3_600)],
+                                                                                           required: ["message"]))) { request, context in
             let key = try context.pathParameter("key")
             let body = try await request.json(SessionSend.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()
@@ -126,7 +132,10 @@ extension API {
             }
         }
 
-        route(.post, "openclaw/tools/invoke", "Invoke a gateway tool {tool, action?, args?, sessionKey?}; recorded (arguments as a digest).", write: true) { request, context in
+        let invocation = Schema.object(["tool": ["type": "string", "pattern": "^[a-zA-Z0-9_-]{1,128}$"], "action": Schema.string, "args": ["type": "object"],
+                                        "sessionKey": Schema.sessionKey], required: ["tool"])
+        route(.post, "openclaw/tools/invoke", "Invoke a gateway tool {tool, action?, args?, sessionKey?}; recorded (arguments as a digest).", write: true,
+              accepts: RequestShape(body: invocation)) { request, context in
             let body = try await request.json(ToolInvocation.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in

@@ -9,7 +9,8 @@ import Hummingbird
 extension API {
     func addRuntimeEventRoutes() {
         let services = services
-        route(.post, "", "Runtime events: exec approval requested, device pairing requested, DM pairing requested, session activity.", write: true) { request, context in
+        route(.post, "", "Runtime events: exec approval requested, device pairing requested, DM pairing requested, session activity.", write: true,
+              accepts: RequestShape(body: Self.runtimeEvent)) { request, context in
             let body = try await request.json(RuntimeEvent.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
@@ -77,4 +78,27 @@ private struct RuntimeEvent: Decodable {
         guard let value, !value.isEmpty else { throw APIError.badRequest("\(name) is required for \(type)") }
         return value
     }
+}
+
+extension API {
+    /// The runtime events the route takes, one schema per `type` with the members it requires.
+    fileprivate static let runtimeEvent: JSONValue = {
+        func event(_ type: String, _ properties: [String: JSONValue], required: [String]) -> JSONValue {
+            Schema.object(properties.merging(["type": ["const": .string(type)]]) { mine, _ in mine }, required: ["type"] + required)
+        }
+        return ["oneOf": [
+            event("exec_approval.requested", ["id": ["type": "string", "pattern": #"^(?!plugin:)[\x21-\x2E\x30-\x5B\x5D-\x7E]{1,128}$"#], "command": Schema.text(max: 8_192), "cwd": Schema.string, "host": Schema.string, "sessionKey": Schema.sessionKey,
+                                              "agentId": Schema.string, "timeoutMs": Schema.integer(1...Int64.max),
+                                              "allowedDecisions": ["type": "array", "minItems": 1, "items": Schema.choice(ExecDecision.allCases.map(\.rawValue))]],
+                  required: ["id", "command"]),
+            event("device.pairing_requested", ["requestId": Schema.identifier, "deviceId": Schema.identifier, "role": Schema.string, "platform": Schema.string, "mode": Schema.string,
+                                               "displayName": Schema.string, "scopes": ["type": "array", "items": Schema.string]],
+                  required: ["requestId", "deviceId"]),
+            event("dm_pairing.requested", ["channel": Schema.channel, "account": Schema.string, "peer": Schema.text(max: 256), "requestId": Schema.identifier],
+                  required: ["channel", "peer", "requestId"]),
+            event("session.observed", ["key": Schema.sessionKey, "kind": Schema.string, "channel": Schema.string, "displayName": Schema.string,
+                                       "updatedAt": ["type": "integer"], "totalTokens": Schema.integer(0...Int64.max)],
+                  required: ["key"]),
+        ]]
+    }()
 }

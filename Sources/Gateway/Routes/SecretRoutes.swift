@@ -11,6 +11,9 @@ import Projections
 extension API {
     func addSecretRoutes() {
         let services = services
+        let secretName = Schema.choice(ProviderSecret.allCases.map(\.rawValue))
+        // Provider keys are printable ASCII: 1–4096 characters, not all spaces.
+        let secretValue: JSONValue = ["type": "string", "pattern": #"^(?=.*[\x21-\x7E])[\x20-\x7E]{1,4096}$"#]
         route(.get, "openclaw/instance/secrets", "The tenant's stored secrets {secrets: [{name, fingerprint, rotatedAt}]}; never their values.") { _, context in
             try await services.stores.withTenant(context.requireTenant()) { store in
                 let rows = try await store.read { db in try store.projector.rows(db, "instance", "secrets", RowQuery(order: .ascending, limit: 100)) }
@@ -20,15 +23,15 @@ extension API {
 
         route(.put, "openclaw/instance/secrets/:name",
               "Store or replace a provider key {value} (openai_api_key, openrouter_api_key, anthropic_api_key): {name, fingerprint}.",
-              write: true) { request, context in
+              write: true, accepts: RequestShape(path: ["name": secretName], body: Schema.object(["value": secretValue], required: ["value"]))) { request, context in
             let name = try context.pathParameter("name")
             guard ProviderSecret(rawValue: name) != nil else {
                 throw APIError.badRequest("unknown secret \(name); one of \(ProviderSecret.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let body = try await request.json(SecretValue.self, limit: services.configuration.bodyLimit)
-            guard !body.value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, body.value.utf8.count <= 4_096,
-                  !body.value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw APIError.badRequest("value must be 1-4096 bytes of text without control characters")
+            guard body.value.utf8.count <= 4_096, body.value.utf8.allSatisfy({ (0x20...0x7E).contains($0) }),
+                  body.value.utf8.contains(where: { $0 != 0x20 }) else {
+                throw APIError.badRequest("value must be 1-4096 printable ASCII characters, not all spaces")
             }
             let box = try services.requireSecretBox()
             let tenant = try context.requireTenant()
@@ -46,7 +49,8 @@ extension API {
             }
         }
 
-        route(.delete, "openclaw/instance/secrets/:name", "Remove a stored secret: {name, removed}; its sealed value is deleted.", write: true) { request, context in
+        route(.delete, "openclaw/instance/secrets/:name", "Remove a stored secret: {name, removed}; its sealed value is deleted.", write: true,
+              accepts: RequestShape(path: ["name": secretName])) { request, context in
             let name = try context.pathParameter("name")
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 try await services.withSecretsTurn(store) {

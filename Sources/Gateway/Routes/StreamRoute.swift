@@ -18,15 +18,20 @@ import ServiceLifecycle
 extension API {
     func addStreamRoute() {
         let services = services
-        route(.get, "stream", "Server-Sent Events of projection changes (resume with Last-Event-ID or ?since=).", produces: "sse") { request, context in
+        let position = Schema.integer(0...Int64.max)
+        route(.get, "stream", "Server-Sent Events of projection changes (resume with Last-Event-ID or ?since=).", produces: "sse",
+              accepts: RequestShape(query: ["since": position], headers: ["Last-Event-ID": ["type": "string", "pattern": "^[0-9]{1,18}$"]])) { request, context in
             let tenant = try context.requireTenant()
-            let resume = request.headers[.init("Last-Event-ID")!] ?? request.uri.queryParameters.get("since").map { String($0) }
-            let since = try resume.map { text in
-                guard let position = Int64(text), position >= 0 else {
-                    throw APIError.badRequest("Last-Event-ID / since must be a log position (a non-negative integer)")
+            // Both are checked when both are given; the header wins.
+            let positions = try [request.headers[.init("Last-Event-ID")!], request.uri.queryParameters.get("since").map { String($0) }].map { text in
+                try text.map { text in
+                    guard let position = Int64(text), position >= 0 else {
+                        throw APIError.badRequest("Last-Event-ID / since must be a log position (a non-negative integer)")
+                    }
+                    return position
                 }
-                return position
             }
+            let since = positions[0] ?? positions[1]
             let body = ResponseBody { writer in
                 services.metrics.streamOpened()
                 defer { services.metrics.streamClosed() }

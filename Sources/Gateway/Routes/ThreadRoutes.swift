@@ -8,7 +8,8 @@ import Projections
 extension API {
     func addThreadRoutes() {
         let services = services
-        route(.get, "threads", "List threads, most recently updated first (?archived=true|false, ?limit=1-100).") { request, context in
+        route(.get, "threads", "List threads, most recently updated first (?archived=true|false, ?limit=1-100).",
+              accepts: RequestShape(query: ["archived": Schema.booleanText, "limit": Schema.integer(1...100)])) { request, context in
             let archived = try request.queryChoice("archived", ["true", "false"]) == "true"
             let limit = try request.queryInt("limit", in: 1...100) ?? 50
             let rows = try await services.stores.withTenant(context.requireTenant()) { store in
@@ -19,7 +20,8 @@ extension API {
             return Envelope.ok(.array(rows.map(\.json)))
         }
 
-        route(.post, "threads", "Create a thread {title?, kind?: chat|project|openclaw}.", write: true) { request, context in
+        route(.post, "threads", "Create a thread {title?, kind?: chat|project|openclaw}.", write: true,
+              accepts: RequestShape(body: Schema.object(["title": Schema.text(), "kind": Schema.choice(ThreadKind.allCases.map(\.rawValue))]))) { request, context in
             let body = try await request.json(NewThread.self, limit: services.configuration.bodyLimit)
             let threadID = UUID.random().storedSpelling
             return try await services.stores.withTenant(context.requireTenant()) { store in
@@ -37,7 +39,8 @@ extension API {
             }
         }
 
-        route(.patch, "threads/:id", "Rename or (un)archive a thread {title?, archived?}.", write: true) { request, context in
+        route(.patch, "threads/:id", "Rename or (un)archive a thread {title?, archived?}.", write: true,
+              accepts: RequestShape(body: Schema.object(["title": Schema.text(), "archived": Schema.boolean]))) { request, context in
             let id = try context.pathParameter("id")
             let body = try await request.json(ThreadPatch.self, limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
@@ -69,7 +72,12 @@ extension API {
             }
         }
 
-        route(.post, "threads/:id/messages", "Append a message {id, role: user|assistant|system|tool, parts: [{type, …}]}.", write: true) { request, context in
+        let part = Schema.object(["type": Schema.string], required: ["type"])
+        let message = Schema.object(["id": Schema.identifier, "role": Schema.choice(MessageRole.allCases.map(\.rawValue)),
+                                     "parts": ["type": "array", "items": part, "minItems": 1, "maxItems": .integer(Int64(ThreadDecider.maxParts))]],
+                                    required: ["id", "role", "parts"])
+        route(.post, "threads/:id/messages", "Append a message {id, role: user|assistant|system|tool, parts: [{type, …}]}.", write: true,
+              accepts: RequestShape(body: message)) { request, context in
             let id = try context.pathParameter("id")
             let body = try await request.json(NewMessage.self, limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in

@@ -17,7 +17,9 @@ extension API {
             }
         }
 
-        route(.get, "audit", "Approval decisions and money movements, newest first (?kind=approval|spend|credit, ?limit=1-500, ?before=position).") { request, context in
+        route(.get, "audit", "Approval decisions and money movements, newest first (?kind=approval|spend|credit, ?limit=1-500, ?before=position).",
+              accepts: RequestShape(query: ["kind": Schema.choice(["approval", "spend", "credit"]), "limit": Schema.integer(1...500),
+                                            "before": Schema.integer(1...Int64.max)])) { request, context in
             let kind = try request.queryChoice("kind", ["approval", "spend", "credit"])
             let limit = try request.queryInt("limit", in: 1...500) ?? 100
             let before = try request.queryInt("before", in: 1...Int.max)

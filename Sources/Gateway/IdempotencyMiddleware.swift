@@ -1,0 +1,25 @@
+import Crypto
+import EventStore
+import Hummingbird
+
+/// Gives a write that carries an `Idempotency-Key` the digest of its body
+/// (``ClawContext/bodyDigest``), so that a retry can be told from another request under the same
+/// key: the first request's events record the digest, and a later request with that key and
+/// another body is refused (409) rather than answered with the first one's result. The body is
+/// read here, up to `limit` (the largest a route takes; each route still applies its own), and
+/// handed on as read.
+struct IdempotencyMiddleware: RouterMiddleware {
+    let limit: Int
+
+    func handle(_ request: Request, context: ClawContext, next: (Request, ClawContext) async throws -> Response) async throws -> Response {
+        guard request.method != .get, request.method != .head, request.headers[.init("Idempotency-Key")!] != nil else {
+            return try await next(request, context)
+        }
+        var request = request
+        var context = context
+        let body = try await request.collectBody(limit: limit)
+        context.bodyDigest = body.withUnsafeReadableBytes { SHA256.hash(data: $0) }.hexString
+        request.body = RequestBody(buffer: body)
+        return try await next(request, context)
+    }
+}
