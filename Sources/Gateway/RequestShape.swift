@@ -83,10 +83,10 @@ enum Schema {
     static let email: JSONValue = ["type": "string", "maxLength": 254,
                                    "pattern": #"^\s*[^\s/@\x00-\x1F\x7F-\x9F]+@[^\s/@\x00-\x1F\x7F-\x9F]*\.[^\s/@\x00-\x1F\x7F-\x9F]*\s*$"#]
 
-    /// An email as a path parameter: no `%` or backslash either (see ``pathParameter``), and at
-    /// most 64 characters.
+    /// An email as a path parameter: no `%`, backslash or control character either (see
+    /// ``pathParameter``), and at most 64 characters.
     static let emailInPath: JSONValue = ["type": "string", "maxLength": 64,
-                                         "pattern": #"^\s*[^\s/@\x00-\x1F\x7F-\x9F%\\]+@[^\s/@\x00-\x1F\x7F-\x9F%\\]*\.[^\s/@\x00-\x1F\x7F-\x9F%\\]*\s*$"#]
+                                         "pattern": #"^ *[^\s/@\x00-\x1F\x7F-\x9F%\\]+@[^\s/@\x00-\x1F\x7F-\x9F%\\]*\.[^\s/@\x00-\x1F\x7F-\x9F%\\]*$"#]
 
     /// A DM pairing channel (`DmPairingDecider.checkChannel`).
     static let channel: JSONValue = ["type": "string", "pattern": "^[a-z0-9-]{1,64}$"]

@@ -20,11 +20,12 @@ public enum AccessDecider: Decider {
 
     public static let initialState = State()
 
-    /// Emails are compared lowercased and trimmed, as the website's waitlist does.
+    /// Emails are compared lowercased and trimmed, as the website's waitlist does; at most 254
+    /// characters (Unicode scalars) as sent.
     public static func normalizedEmail(_ email: String) throws -> String {
         let normalized = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = normalized.split(separator: "@", omittingEmptySubsequences: false)
-        guard normalized.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+        guard email.unicodeScalars.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
               !normalized.contains(where: { $0.isWhitespace || $0 == "/" }),
               !normalized.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { throw DomainError.invalid("email is not a valid address") }

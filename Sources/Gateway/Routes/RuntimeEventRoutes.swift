@@ -87,7 +87,7 @@ extension API {
             Schema.object(properties.merging(["type": ["const": .string(type)]]) { mine, _ in mine }, required: ["type"] + required)
         }
         return ["oneOf": [
-            event("exec_approval.requested", ["id": ["type": "string", "pattern": #"^(?!plugin:)[\x21-\x2E\x30-\x5B\x5D-\x7E]{1,128}$"#], "command": Schema.text(max: 8_192), "cwd": Schema.string, "host": Schema.string, "sessionKey": Schema.sessionKey,
+            event("exec_approval.requested", ["id": ["type": "string", "pattern": #"^(?!plugin:)[\x21-\x2E\x30-\x5B\x5D-\x7E]{1,128}$"#], "command": Schema.text(max: 8_192), "cwd": Schema.string, "host": Schema.string, "sessionKey": Schema.string,
                                               "agentId": Schema.string, "timeoutMs": Schema.integer(1...Int64.max),
                                               "allowedDecisions": ["type": "array", "minItems": 1, "items": Schema.choice(ExecDecision.allCases.map(\.rawValue))]],
                   required: ["id", "command"]),
