@@ -12,7 +12,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
     let limit: Int
 
     func handle(_ request: Request, context: ClawContext, next: (Request, ClawContext) async throws -> Response) async throws -> Response {
-        guard request.method != .get, request.method != .head, request.headers[.init("Idempotency-Key")!] != nil else {
+        // The key is checked on every write, also on routes that do not replay (`Request.idempotencyKey()`).
+        guard request.method != .get, request.method != .head, try request.idempotencyKey() != nil else {
             return try await next(request, context)
         }
         var request = request

@@ -73,7 +73,7 @@ enum OpenAPIDocument {
         case "json": ["description": "A JSON document", "content": ["application/json": ["schema": ["type": "object"]]]]
         default: ["description": "Success", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Envelope"]]]]
         }
-        return [route.method == .post && route.isWrite ? "2XX" : "200": success, "4XX": problem, "5XX": problem]
+        return [route.isWrite ? "2XX" : "200": success, "4XX": problem, "5XX": problem]
     }
 
     private static func security(_ access: String) -> JSONValue {

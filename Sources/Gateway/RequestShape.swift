@@ -95,9 +95,11 @@ enum Schema {
     /// without spaces or slashes.
     static let sessionKey: JSONValue = ["type": "string", "pattern": #"^[\x21-\x2E\x30-\x7E]{1,256}$"#]
 
-    /// An identifier or session key as a path parameter: no backslash or `%` either (see
-    /// ``pathParameter``), and at most 64 characters.
-    static let identifierInPath: JSONValue = ["type": "string", "pattern": #"^[\x21-\x24\x26-\x2E\x30-\x5B\x5D-\x7E]{1,64}$"#]
+    /// A session key as a path parameter: no backslash or `%` either (see ``pathParameter``).
+    static let sessionKeyInPath: JSONValue = ["type": "string", "pattern": #"^[\x21-\x24\x26-\x2E\x30-\x5B\x5D-\x7E]{1,256}$"#]
+
+    /// An identifier as a path parameter: no `%` either (see ``pathParameter``).
+    static let identifierInPath: JSONValue = ["type": "string", "pattern": #"^[\x21-\x24\x26-\x2E\x30-\x5B\x5D-\x7E]{1,128}$"#]
 
     /// The approval a gated call's retry names: 1–128 bytes.
     static let approvalId: JSONValue = ["type": "string", "minLength": 1, "maxLength": 32]

@@ -27,6 +27,15 @@ struct AccessAndInstanceTests {
         #expect(Streams.session(String(repeating: "k", count: 249)).hasPrefix("session-sha256:"))
     }
 
+    @Test("a tool call names a tool and, when it has one, a valid session key")
+    func toolCalls() throws {
+        let digest = String(repeating: "ab", count: 32)
+        #expect(try when(ToolCallDecider.self, .invoke(callId: "c1", tool: "exec", action: nil, argsDigest: digest, sessionKey: "agent:main:main")).count == 1)
+        #expect(domainError { try when(ToolCallDecider.self, .invoke(callId: "c1", tool: "exec", action: nil, argsDigest: digest, sessionKey: "a b")) }
+            == .invalid("session key must be 1-256 printable ASCII characters without spaces or slashes"))
+        #expect(domainError { try when(ToolCallDecider.self, .invoke(callId: "c1", tool: "ex ec", action: nil, argsDigest: digest, sessionKey: nil)) } != nil)
+    }
+
     @Test("approving a waitlist entry needs the entry; approving twice writes nothing")
     func waitlistApproval() throws {
         #expect(domainError { try when(AccessDecider.self, .setWaitlistApproval(email: "a@b.co", approved: true)) } == .notFound("a@b.co is not on the waitlist"))

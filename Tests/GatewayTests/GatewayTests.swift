@@ -92,6 +92,14 @@ struct GatewayTests {
                 (.get, "/api/threads/%00", nil, 400, "path parameter"),
                 (.post, "/api/waitlist", #"{"email":"not-an-email"}"#, 400, "email"),
                 (.get, "/api/stream?since=-4", nil, 400, "since"),
+                // What the routes to the runtime check before they call it.
+                (.get, "/api/openclaw/runtime/pairing/Tele%20gram", nil, 400, "channel"),
+                (.get, "/api/openclaw/sessions/agent:main:main/history?limit=none", nil, 400, "limit"),
+                (.get, "/api/openclaw/sessions/a%20b/history", nil, 400, "session key"),
+                (.post, "/api/openclaw/sessions/agent:main:main/send", #"{"message":"hi","timeoutSeconds":-1}"#, 400, "timeoutSeconds"),
+                (.post, "/api/openclaw/chat", #"{"input":"hi","user":7}"#, 400, "user"),
+                (.post, "/api/openclaw/chat", #"{"input":"hi","stream":"yes"}"#, 400, "stream"),
+                (.post, "/api/openclaw/instance", #"{"approvalId":7}"#, 400, "approvalId"),
             ]
             for (method, uri, body, status, text) in cases {
                 let response = try await client.call(method, uri, body: body)
@@ -100,6 +108,10 @@ struct GatewayTests {
                 #expect(response.json["error"]?.stringValue?.contains(text) == true, "\(uri): \(response.json)")
                 #expect(response.headers[.contentType] == "application/problem+json")
             }
+            // An Idempotency-Key is checked on every write, also where nothing is replayed.
+            let badKey = try await client.call(.post, "/api/openclaw/tools/invoke", body: #"{"tool":"x"}"#, idempotency: "a b")
+            #expect(badKey.status == 400)
+            #expect(badKey.json["error"]?.stringValue?.contains("Idempotency-Key") == true)
             #expect(try await stores.withTenant(TenantID("user_a")) { $0.head } == 1)
             #expect(stores.platform.head == 0)
         }

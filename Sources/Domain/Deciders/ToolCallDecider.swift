@@ -22,6 +22,7 @@ public enum ToolCallDecider: Decider {
                   tool.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F || $0 == 0x2D })
             else { throw DomainError.invalid("tool must match ^[a-zA-Z0-9_-]+$") }
             guard argsDigest.count == 64, argsDigest.allSatisfy(\.isHexDigit) else { throw DomainError.invalid("argsDigest must be a SHA-256 hex digest") }
+            if let sessionKey { try SessionDecider.checkKey(sessionKey) }
             guard state.status == .none else { throw DomainError.conflict("tool call \(callId) already exists") }
             return [.toolInvoked(ToolInvoked(callId: callId, tool: tool, action: action, argsDigest: argsDigest, sessionKey: sessionKey))]
         case .complete(let callId, let ok, let durationMs, let resultBytes):

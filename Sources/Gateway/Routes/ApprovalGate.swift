@@ -72,6 +72,7 @@ extension Services {
 extension Request {
     /// The approval a retried gated call names: `X-OA-Approval-Id`, or `approvalId` in the body.
     func approvalId(body: JSONValue?) throws -> String? {
+        if let member = body?["approvalId"], member != .null, member.stringValue == nil { throw APIError.badRequest("approvalId must be a string") }
         let id = headers[.init("X-OA-Approval-Id")!] ?? body?["approvalId"]?.stringValue
         if let id, !(1...128).contains(id.utf8.count) { throw APIError.badRequest("approvalId must be 1-128 characters") }
         return id

@@ -22,6 +22,11 @@ extension API {
             guard let json = body.withUnsafeReadableBytes({ try? JSONParser.parse(Data($0)) }), case .object = json else {
                 throw APIError.badRequest("the request body must be an OpenResponses JSON object")
             }
+            if let user = json["user"], user != .null, user.stringValue?.isEmpty != false { throw APIError.badRequest("user must be a non-empty string") }
+            for name in ["model", "instructions"] where json[name].map({ $0 != .null && $0.stringValue == nil }) == true {
+                throw APIError.badRequest("\(name) must be a string")
+            }
+            if let stream = json["stream"], stream != .null, stream != true, stream != false { throw APIError.badRequest("stream must be a boolean") }
             let forwarded = ["x-openclaw-session-key", "x-openclaw-agent-id", "x-openclaw-message-channel", "x-openclaw-account-id"]
                 .compactMap { name in request.headers[.init(name)!].map { (name, $0) } }
             let sessionKey = request.headers[.init("x-openclaw-session-key")!]
@@ -166,9 +171,23 @@ struct OpenResponsesParser {
 }
 
 extension API {
-    /// An OpenResponses request as the route takes it: any JSON object, passed to the runtime
-    /// unchanged (`input` as text or items; `user` names the session).
-    fileprivate static let openResponsesRequest = Schema.object([
-        "model": Schema.string, "input": ["type": ["string", "array"]], "instructions": Schema.string, "stream": Schema.boolean, "user": Schema.string,
-    ])
+    /// An OpenResponses request as the route takes it, passed to the runtime unchanged: `input`
+    /// as text, or as items whose last user message has text (recorded with the run); `user`
+    /// names the session (`agent:main:openresponses-user:<user>`, a session key). Only what the
+    /// route reads is checked; the rest is the runtime's.
+    fileprivate static let openResponsesRequest: JSONValue = {
+        // Not blank; any length (what is recorded of it is cut at 10,000 characters).
+        let text: JSONValue = ["type": "string", "pattern": #"[^\s]"#]
+        return Schema.object([
+            "model": Schema.string, "instructions": Schema.string, "stream": Schema.boolean,
+            "user": ["type": "string", "pattern": #"^[\x21-\x2E\x30-\x7E]{1,226}$"#],
+            "input": ["anyOf": [text, [
+                "type": "array", "minItems": 1,
+                "items": Schema.object(["role": Schema.string, "content": ["anyOf": [text, [
+                    "type": "array", "minItems": 1, "items": Schema.object(["text": text], required: ["text"]),
+                ]]]], required: ["role", "content"]),
+                "contains": Schema.object(["role": ["const": "user"]], required: ["role"]),
+            ]]],
+        ], required: ["input"])
+    }()
 }

@@ -96,24 +96,31 @@ extension API {
         }
         route(.get, "openclaw/runtime/pairing/:channel", "DM pairing requests of a channel, from the runtime.",
               accepts: RequestShape(path: ["channel": Schema.channel])) { _, context in
-            try await services.passthrough(context, .GET, "/v1/pairing/\(Effects.segment(try context.pathParameter("channel")))")
+            let channel = try context.pathParameter("channel")
+            try DmPairingDecider.checkChannel(channel)
+            return try await services.passthrough(context, .GET, "/v1/pairing/\(Effects.segment(channel))")
         }
         route(.get, "openclaw/sessions", "The gateway's sessions (query: limit, activeMinutes, messageLimit, kinds).") { request, context in
             let query = request.uri.query.map { "?\($0)" } ?? ""
             return try await services.passthrough(context, .GET, "/v1/sessions\(query)")
         }
         route(.get, "openclaw/sessions/:key/history", "A session's history (?limit, ?includeTools).",
-              accepts: RequestShape(path: ["key": Schema.identifierInPath], query: ["limit": Schema.integer(1...1_000), "includeTools": Schema.booleanText])) { request, context in
+              accepts: RequestShape(path: ["key": Schema.sessionKeyInPath], query: ["limit": Schema.integer(1...1_000), "includeTools": Schema.booleanText])) { request, context in
             let key = try context.pathParameter("key")
+            try SessionDecider.checkKey(key)
+            // Checked here, then passed on as given.
+            _ = try request.queryInt("limit", in: 1...1_000)
+            _ = try request.queryChoice("includeTools", ["true", "false"])
             let query = request.uri.query.map { "?\($0)" } ?? ""
             return try await services.passthrough(context, .GET, "/v1/sessions/\(Effects.segment(key))/history\(query)")
         }
 
         route(.post, "openclaw/sessions/:key/send", "Send a message to a session {message, timeoutSeconds?}; recorded with its reply.", write: true,
-              accepts: RequestShape(path: ["key": Schema.identifierInPath], body: Schema.object(["message": Schema.string, "timeoutSeconds": Schema.integer(0...3_600)],
+              accepts: RequestShape(path: ["key": Schema.sessionKeyInPath], body: Schema.object(["message": Schema.text(max: 100_000), "timeoutSeconds": Schema.integer(0...3_600)],
                                                                                            required: ["message"]))) { request, context in
             let key = try context.pathParameter("key")
             let body = try await request.json(SessionSend.self, limit: services.configuration.bodyLimit)
+            if let timeout = body.timeoutSeconds, !(0...3_600).contains(timeout) { throw APIError.badRequest("timeoutSeconds must be in 0...3600") }
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
@@ -132,7 +139,7 @@ extension API {
             }
         }
 
-        let invocation = Schema.object(["tool": ["type": "string", "pattern": "^[a-zA-Z0-9_-]{1,128}$"], "action": Schema.string, "args": ["type": "object"],
+        let invocation = Schema.object(["tool": ["type": "string", "pattern": "^[a-zA-Z0-9_-]{1,64}$"], "action": Schema.string, "args": ["type": "object"],
                                         "sessionKey": Schema.sessionKey], required: ["tool"])
         route(.post, "openclaw/tools/invoke", "Invoke a gateway tool {tool, action?, args?, sessionKey?}; recorded (arguments as a digest).", write: true,
               accepts: RequestShape(body: invocation)) { request, context in
