@@ -2,7 +2,8 @@ import Crypto
 import EventStore
 import Hummingbird
 
-/// Gives a write that carries an `Idempotency-Key` the digest of its body
+/// Checks the `Idempotency-Key` of every write (400 when malformed), and gives a write that
+/// carries one the digest of its body
 /// (``ClawContext/bodyDigest``), so that a retry can be told from another request under the same
 /// key: the first request's events record the digest, and a later request with that key and
 /// another body is refused (409) rather than answered with the first one's result. The body is
