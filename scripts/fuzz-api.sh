@@ -4,12 +4,13 @@
 # Usage: scripts/fuzz-api.sh [examples per operation, default 100]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
 examples=${1:-100}
 command -v st >/dev/null || { echo "schemathesis is not installed: pip install schemathesis" >&2; exit 2; }
 swift build --product clawcloud >/dev/null
 scratch=$(mktemp -d)
 trap 'kill $(cat "$scratch/pid") 2>/dev/null || true; rm -rf "$scratch"' EXIT
-(cd "$scratch" && exec "$OLDPWD/.build/debug/clawcloud" dev --port 18080 --runtime-port 18081 >"$scratch/dev.log" 2>&1) &
+(cd "$scratch" && exec "$repo/.build/debug/clawcloud" dev --port 18080 --runtime-port 18081 >"$scratch/dev.log" 2>&1) &
 echo $! >"$scratch/pid"
 for _ in $(seq 50); do grep -q "service token" "$scratch/dev.log" 2>/dev/null && break; sleep 0.2; done
 key=$(grep "internal key" "$scratch/dev.log" | awk '{print $NF}')
@@ -26,15 +27,18 @@ curl "${as_user[@]}" -X POST "$api/approvals/$approval/respond" -d '{"decision":
 curl "${as_admin[@]}" -X POST $api/admin/credits/grant -d '{"userId":"user_fuzz","amountMicros":100000000,"reason":"fuzz"}' >/dev/null
 curl "${as_user[@]}" $api/openclaw/instance | grep -q '"status":"ready"' || { echo "could not provision the fuzzed tenant" >&2; exit 1; }
 status=0
+# schemathesis keeps its caches (.schemathesis, .hypothesis) where it runs: in the scratch directory.
+cd "$scratch"
+config="$repo/scripts/schemathesis.toml"
 run() {
     echo "== $1"
     shift
-    st --config-file scripts/schemathesis.toml run "$spec" --checks all -n "$examples" --request-timeout 5 "$@" || status=1
+    st --config-file "$config" run "$spec" --checks all -n "$examples" --request-timeout 5 "$@" || status=1
 }
 run "as a tenant" -H "X-OA-Internal-Key: $key" -H "X-OA-User-Id: user_fuzz" --exclude-path /api/stream --exclude-path-regex "^/api/(admin|openclaw/runtime/events)"
 run "as the admin" -H "X-OA-Internal-Key: $key" -H "X-OA-User-Id: admin" --include-path-regex "^/api/admin"
 run "as the runtime" -H "X-OpenAgents-Service-Token: $token" -H "X-OA-Instance-Id: user_fuzz" --include-path /api/openclaw/runtime/events
 # A stream never ends: each case waits for the request timeout.
 echo "== the stream"
-st --config-file scripts/schemathesis.toml run "$spec" --checks all -n 5 --request-timeout 2 -H "X-OA-Internal-Key: $key" -H "X-OA-User-Id: user_fuzz" --include-path /api/stream || status=1
+st --config-file "$config" run "$spec" --checks all -n 5 --request-timeout 2 -H "X-OA-Internal-Key: $key" -H "X-OA-User-Id: user_fuzz" --include-path /api/stream || status=1
 exit $status

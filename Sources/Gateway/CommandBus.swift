@@ -19,6 +19,9 @@ struct CommandBus {
     let requestID: String
     /// The route and `Idempotency-Key` of the request, when it carries one.
     let idempotency: Idempotency?
+    let metrics: Metrics
+    /// Decoded streams kept between commands.
+    let cache: StreamCache
 
     /// What makes a request the retry of another: the same key on the same route (`scope`),
     /// with the same body (`bodyDigest`, SHA-256 hex).
@@ -27,9 +30,6 @@ struct CommandBus {
         let key: String
         let bodyDigest: String?
     }
-    let metrics: Metrics
-    /// Decoded streams kept between commands.
-    let cache: StreamCache
 
     /// The result of a command: its events (nothing when it changed nothing) and the position after it.
     struct Outcome {
