@@ -59,13 +59,16 @@ struct SimulatedRoutes {
             return RuntimeEnvelope.ok(["approved": true, "channel": channel, "code": code, "stdout": "Approved \(code)", "stderr": ""])
         }
         v1.post("tools/invoke") { request, _ in
-            guard let body = try await Self.body(request), let tool = body["tool"] as? String, !tool.isEmpty else {
-                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "tool is required")
+            try await Self.once(request, runtime) {
+                guard let body = try await Self.body(request), let tool = body["tool"] as? String, !tool.isEmpty else {
+                    return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "tool is required")
+                }
+                if let args = body["args"], !(args is [String: Any]) {
+                    return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "args must be an object")
+                }
+                await runtime.ranTool(tool)
+                return RuntimeEnvelope.ok(["content": [["type": "text", "text": "simulated \(tool) result \(UUID().uuidString.lowercased())"]]])
             }
-            if let args = body["args"], !(args is [String: Any]) {
-                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "args must be an object")
-            }
-            return RuntimeEnvelope.ok(["content": [["type": "text", "text": "simulated \(tool) result"]]])
         }
         v1.get("sessions") { request, _ in
             let tenant = await runtime.tenant(Self.tenantID(request))
@@ -80,12 +83,14 @@ struct SimulatedRoutes {
             return RuntimeEnvelope.ok(["sessionKey": key, "messages": messages.map { ["role": "user", "text": $0] }])
         }
         v1.post("sessions/:sessionKey/send") { request, context in
-            let key = context.parameters.get("sessionKey") ?? ""
-            guard let body = try await Self.body(request), let message = body["message"] as? String, !message.isEmpty else {
-                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "message is required")
+            try await Self.once(request, runtime) {
+                let key = context.parameters.get("sessionKey") ?? ""
+                guard let body = try await Self.body(request), let message = body["message"] as? String, !message.isEmpty else {
+                    return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "message is required")
+                }
+                await runtime.update(Self.tenantID(request)) { $0.sessions[key, default: []].append(message) }
+                return RuntimeEnvelope.ok(["runId": "run_\(UUID().uuidString.lowercased())", "status": "ok", "reply": "Simulated reply to: \(message)"])
             }
-            await runtime.update(Self.tenantID(request)) { $0.sessions[key, default: []].append(message) }
-            return RuntimeEnvelope.ok(["runId": "run_\(UUID().uuidString.lowercased())", "status": "ok", "reply": "Simulated reply to: \(message)"])
         }
         v1.post("responses") { request, _ in
             let buffer = try await request.body.collect(upTo: 20 << 20)
@@ -94,6 +99,17 @@ struct SimulatedRoutes {
             else { return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "request body is required") }
             return OpenResponsesStream.response(for: body, pause: await runtime.streamPause)
         }
+    }
+
+    /// Answers a call that repeats an earlier one's `Idempotency-Key` (same tenant) with that
+    /// call's answer; otherwise runs `handle` and keeps its answer under the key.
+    static func once(_ request: Request, _ runtime: SimulatedRuntime, _ handle: () async throws -> Response) async throws -> Response {
+        let tenant = tenantID(request)
+        guard let key = request.headers[.init("Idempotency-Key")!] else { return try await handle() }
+        if let answer = await runtime.tenant(tenant).answers[key] { return answer }
+        let answer = try await handle()
+        await runtime.update(tenant) { $0.answers[key] = answer }
+        return answer
     }
 
     static func tenantID(_ request: Request) -> String {

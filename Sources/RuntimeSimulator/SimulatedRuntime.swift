@@ -11,7 +11,9 @@ import NIOCore
 /// itself as `version: {clawdbot: "simulated"}`.
 ///
 /// State is per tenant and in memory: gateway status, devices, DM pairing requests, sessions,
-/// the last backup. Every call is counted (``calls``), so tests can see what reached the runtime.
+/// the last backup, and the first answer to each `Idempotency-Key` of a tool call or a session
+/// send (a call repeated with the key gets that answer again and runs nothing, the contract
+/// ClawCloud relies on for retries). Every call is counted (``calls``), so tests can see what reached the runtime.
 public actor SimulatedRuntime {
     struct Tenant {
         var gateway = "running"
@@ -20,6 +22,8 @@ public actor SimulatedRuntime {
         var pairedDevices: [[String: String]] = []
         var pairing: [String: [[String: String]]] = [:]
         var sessions: [String: [String]] = [:]
+        /// The first answer to each `Idempotency-Key` of a tool call or a session send.
+        var answers: [String: Response] = [:]
     }
 
     public let serviceToken: String
@@ -28,6 +32,9 @@ public actor SimulatedRuntime {
     public private(set) var calls: [String] = []
     /// Idempotency keys seen, by call (a retried side effect carries the same key).
     public private(set) var idempotencyKeys: [String] = []
+    /// Tools run, by name, in order (a call answered from an earlier one with its
+    /// `Idempotency-Key` runs nothing).
+    public private(set) var toolRuns: [String] = []
     /// The provider-key headers (`x-openclaw-*-key`) of each call, in call order: what a real
     /// runtime would hand its model provider.
     public private(set) var providerKeys: [[String: String]] = []
@@ -63,6 +70,7 @@ public actor SimulatedRuntime {
     }
 
     func tenant(_ id: String) -> Tenant { tenants[id] ?? Tenant() }
+    func ranTool(_ tool: String) { toolRuns.append(tool) }
     func update(_ id: String, _ change: (inout Tenant) -> Void) { change(&tenants[id, default: Tenant()]) }
 
     /// The application serving the runtime's routes.

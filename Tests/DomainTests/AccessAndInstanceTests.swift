@@ -36,6 +36,19 @@ struct AccessAndInstanceTests {
         #expect(domainError { try when(ToolCallDecider.self, .invoke(callId: "c1", tool: "ex ec", action: nil, argsDigest: digest, sessionKey: nil)) } != nil)
     }
 
+    @Test("a tool call ends once, completed or failed; a failure keeps the status its caller was answered with")
+    func toolCallEnds() throws {
+        let invoked = try when(ToolCallDecider.self, .invoke(callId: "c1", tool: "exec", action: nil, argsDigest: String(repeating: "ab", count: 32), sessionKey: nil))
+        let failed = try when(ToolCallDecider.self, given: invoked, .fail(callId: "c1", error: "timed out", status: 504))
+        #expect(failed == [.toolFailed(ToolFailed(callId: "c1", error: "timed out", status: 504))])
+        #expect(ToolCallDecider.evolve(ToolCallDecider.evolve(ToolCallDecider.initialState, invoked[0]), failed[0]).failure == ToolFailed(callId: "c1", error: "timed out", status: 504))
+        #expect(domainError { try when(ToolCallDecider.self, given: invoked + failed, .complete(callId: "c1", ok: true, durationMs: 1, resultBytes: 1)) }
+            == .conflict("tool call c1 already failed"))
+        #expect(domainError { try when(ToolCallDecider.self, given: invoked, .fail(callId: "c1", error: "x", status: 200)) }
+            == .invalid("status must be an HTTP error status (400-599)"))
+        #expect(domainError { try when(ToolCallDecider.self, .fail(callId: "c1", error: "x")) } == .notFound("no tool call c1"))
+    }
+
     @Test("approving a waitlist entry needs the entry; approving twice writes nothing")
     func waitlistApproval() throws {
         #expect(domainError { try when(AccessDecider.self, .setWaitlistApproval(email: "a@b.co", approved: true)) } == .notFound("a@b.co is not on the waitlist"))

@@ -45,6 +45,14 @@ extension TestClientProtocol {
     }
 }
 
+extension TestClientProtocol {
+    /// Gives user_a access and a ready instance (provisioned through its approval).
+    func provisionReady() async throws {
+        _ = try await call(.post, "/api/admin/users/user_a/access", as: "admin", body: #"{"enabled":true}"#)
+        #expect(try await approved(.post, "/api/openclaw/instance").json["data"]?["status"] == "ready")
+    }
+}
+
 extension HTTPFields {
     func adding(_ name: HTTPField.Name, _ value: String) -> HTTPFields {
         var fields = self
@@ -113,8 +121,7 @@ struct RuntimeJourneyTests {
     @Test("approvals of every kind: devices, DM pairing, exec approvals (all three decisions), rejections, held charges")
     func approvals() async throws {
         try await withRuntime { runtime, gateway, client in
-            _ = try await client.call(.post, "/api/admin/users/user_a/access", as: "admin", body: #"{"enabled":true}"#)
-            _ = try await client.approved(.post, "/api/openclaw/instance")
+            try await client.provisionReady()
 
             // The runtime reports a device, a DM pairing request and exec approvals.
             let service = headers("user_a").adding(.init("X-OpenAgents-Service-Token")!, TestGateway.serviceToken).adding(.init("X-OA-Instance-Id")!, "user_a")
@@ -174,8 +181,7 @@ struct RuntimeJourneyTests {
     @Test("a runtime that does not answer: a clear 502, the effect stays pending, and the outbox performs it later with the same key")
     func runtimeDown() async throws {
         try await withRuntime(configure: { $0.runtimeTimeoutSeconds = 1 }) { runtime, gateway, client in
-            _ = try await client.call(.post, "/api/admin/users/user_a/access", as: "admin", body: #"{"enabled":true}"#)
-            _ = try await client.approved(.post, "/api/openclaw/instance")
+            try await client.provisionReady()
             await runtime.setStall(.seconds(3))
             let held = try await client.call(.post, "/api/openclaw/runtime/restart")
             let approvalId = try #require(held.json["data"]?["approvalId"]?.stringValue)
@@ -194,11 +200,74 @@ struct RuntimeJourneyTests {
         }
     }
 
+    @Test("a tool call or session send retried with its Idempotency-Key runs once on the runtime, is recorded once, and answers as the first did")
+    func retriedRuntimeCalls() async throws {
+        try await withRuntime { runtime, gateway, client in
+            try await client.provisionReady()
+            func types() async throws -> [String] {
+                try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.map(\.type)
+            }
+            let before = try await types().count
+
+            let tool = #"{"tool":"sessions_list","args":{"limit":5}}"#
+            let first = try await client.call(.post, "/api/openclaw/tools/invoke", body: tool, idempotency: "tool-1")
+            let again = try await client.call(.post, "/api/openclaw/tools/invoke", body: tool, idempotency: "tool-1")
+            #expect(first.status == 200)
+            #expect(again.json["data"] == first.json["data"])
+            #expect(await runtime.toolRuns == ["sessions_list"])
+            // Another key is another call.
+            let other = try await client.call(.post, "/api/openclaw/tools/invoke", body: tool, idempotency: "tool-2")
+            #expect(other.json["data"] != first.json["data"])
+            #expect(await runtime.toolRuns.count == 2)
+            // The same key with another body is refused, and runs nothing.
+            let mismatch = try await client.call(.post, "/api/openclaw/tools/invoke", body: #"{"tool":"sessions_history"}"#, idempotency: "tool-1")
+            #expect(mismatch.status == 409)
+            #expect(await runtime.toolRuns.count == 2)
+
+            let send = #"{"message":"hello once"}"#
+            let sent = try await client.call(.post, "/api/openclaw/sessions/agent:main:main/send", body: send, idempotency: "send-1")
+            let resent = try await client.call(.post, "/api/openclaw/sessions/agent:main:main/send", body: send, idempotency: "send-1")
+            #expect(sent.status == 200)
+            #expect(resent.json["data"] == sent.json["data"])
+            let history = try await client.call(.get, "/api/openclaw/sessions/agent:main:main/history")
+            #expect(history.json["data"]?["messages"] == [["role": "user", "text": "hello once"]])
+
+            let recorded = try await types().dropFirst(before)
+            #expect(recorded.filter { $0 == "tool.invoked" }.count == 2)
+            #expect(recorded.filter { $0 == "tool.completed" }.count == 2)
+            #expect(recorded.filter { $0 == "session.message_sent" }.count == 1)
+            #expect(recorded.filter { $0 == "session.reply_received" }.count == 1)
+        }
+    }
+
+    @Test("a failed tool call retried with its Idempotency-Key is answered with the recorded failure and calls nothing")
+    func retriedFailedToolCall() async throws {
+        try await withRuntime(configure: { $0.runtimeTimeoutSeconds = 1 }) { runtime, gateway, client in
+            try await client.provisionReady()
+            await runtime.setStall(.seconds(3))
+            let tool = #"{"tool":"sessions_list"}"#
+            let timedOut = try await client.call(.post, "/api/openclaw/tools/invoke", body: tool, idempotency: "slow-1")
+            #expect(timedOut.status == 504)
+            await runtime.setStall(nil)
+            // Recorded as failed with the status answered: a retry answers the same, and calls nothing.
+            let calls = await runtime.calls.count
+            let retried = try await client.call(.post, "/api/openclaw/tools/invoke", body: tool, idempotency: "slow-1")
+            #expect(retried.status == 504)
+            #expect(retried.json["error"] == timedOut.json["error"])
+            #expect(await runtime.calls.count == calls)
+            let failed = try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.filter { $0.type == "tool.failed" }
+            #expect(failed.count == 1)
+            #expect(try JSONParser.parse(failed[0].data)["status"] == 504)
+            // The runtime got the call's id as its key: it ran the tool once, after the stall.
+            let keys = await runtime.idempotencyKeys.filter { $0.hasPrefix("call_") }
+            #expect(keys.count == 1)
+        }
+    }
+
     @Test("a chat client that disconnects does not lose the run's record")
     func chatDisconnect() async throws {
         try await withRuntime { runtime, gateway, client in
-            _ = try await client.call(.post, "/api/admin/users/user_a/access", as: "admin", body: #"{"enabled":true}"#)
-            _ = try await client.approved(.post, "/api/openclaw/instance")
+            try await client.provisionReady()
             await runtime.setStreamPause(.milliseconds(40))
             let port = try #require(client.port)
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/openclaw/chat")

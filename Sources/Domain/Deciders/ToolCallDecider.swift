@@ -4,12 +4,14 @@ public enum ToolCallDecider: Decider {
 
     public struct State: Sendable, Equatable {
         public var status: Status = .none
+        /// How the call failed, once it has.
+        public var failure: ToolFailed?
     }
 
     public enum Command: Sendable {
         case invoke(callId: String, tool: String, action: String?, argsDigest: String, sessionKey: String?)
         case complete(callId: String, ok: Bool, durationMs: Int64, resultBytes: Int64)
-        case fail(callId: String, error: String)
+        case fail(callId: String, error: String, status: Int64? = nil)
     }
 
     public static let initialState = State()
@@ -28,9 +30,10 @@ public enum ToolCallDecider: Decider {
         case .complete(let callId, let ok, let durationMs, let resultBytes):
             try requireInvoked(state, callId)
             return [.toolCompleted(ToolCompleted(callId: callId, ok: ok, durationMs: max(0, durationMs), resultBytes: max(0, resultBytes)))]
-        case .fail(let callId, let error):
+        case .fail(let callId, let error, let status):
             try requireInvoked(state, callId)
-            return [.toolFailed(ToolFailed(callId: callId, error: error))]
+            if let status, !(400...599).contains(status) { throw DomainError.invalid("status must be an HTTP error status (400-599)") }
+            return [.toolFailed(ToolFailed(callId: callId, error: error, status: status))]
         }
     }
 
@@ -43,7 +46,7 @@ public enum ToolCallDecider: Decider {
         switch event {
         case .toolInvoked: State(status: .invoked)
         case .toolCompleted: State(status: .completed)
-        case .toolFailed: State(status: .failed)
+        case .toolFailed(let failed): State(status: .failed, failure: failed)
         default: state
         }
     }

@@ -129,5 +129,7 @@ public struct ToolFailed: EventPayload {
     public static let type = "tool.failed"
     public let callId: String
     public let error: String
+    /// The HTTP status the caller was answered with (absent in events of earlier builds).
+    public var status: Int64? = nil
     public var stream: String { Streams.tool(callId) }
 }

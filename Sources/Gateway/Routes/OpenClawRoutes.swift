@@ -115,7 +115,8 @@ extension API {
             return try await services.passthrough(context, .GET, "/v1/sessions/\(Effects.segment(key))/history\(query)")
         }
 
-        route(.post, "openclaw/sessions/:key/send", "Send a message to a session {message, timeoutSeconds?}; recorded with its reply.", write: true,
+        route(.post, "openclaw/sessions/:key/send", "Send a message to a session {message, timeoutSeconds?}; recorded with its reply. "
+              + "A retry with the same Idempotency-Key sends nothing again: the runtime gets the same key and answers as it did.", write: true,
               accepts: RequestShape(path: ["key": Schema.sessionKeyInPath], body: Schema.object(["message": Schema.text(max: 100_000), "timeoutSeconds": Schema.integer(0...3_600)],
                                                                                            required: ["message"]))) { request, context in
             let key = try context.pathParameter("key")
@@ -125,14 +126,17 @@ extension API {
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
                 let runtime = try await services.runtimeClient(for: store, tenant: tenant)
+                // Recorded once: a retry finds the first request's event and writes nothing.
                 _ = try await services.command(on: store, request, context, reading: []) { _, decision in
                     try SessionDecider.decide(.sendMessage(key: key, message: body.message, runId: nil), SessionDecider.initialState, decision)
                 }
                 var payload: JSONValue = ["message": .string(body.message)]
                 if let timeout = body.timeoutSeconds { payload = ["message": .string(body.message), "timeoutSeconds": .integer(timeout)] }
-                let data = try await runtime.call(.POST, "/v1/sessions/\(Effects.segment(key))/send", tenant: tenant, body: payload)
+                let retry = try request.sendRetryKeys(tenant: tenant)
+                let data = try await runtime.call(.POST, "/v1/sessions/\(Effects.segment(key))/send", tenant: tenant, body: payload, idempotencyKey: retry?.runtime)
                 let reply = data["reply"]?.stringValue ?? JSONWriter.string(data)
-                let outcome = try await services.bus(store, tenant: tenant, actor: "runtime", requestID: context.requestID).run(reading: []) { _, decision in
+                // The reply too is recorded once (its event id comes from the request's key).
+                let outcome = try await services.bus(store, tenant: tenant, actor: "runtime", requestID: context.requestID, idempotency: retry?.reply).run(reading: []) { _, decision in
                     try SessionDecider.decide(.recordReply(key: key, reply: reply, runId: data["runId"]?.stringValue), SessionDecider.initialState, decision)
                 }
                 return Envelope.ok(data, position: outcome.position)
@@ -141,31 +145,42 @@ extension API {
 
         let invocation = Schema.object(["tool": ["type": "string", "pattern": "^[a-zA-Z0-9_-]{1,64}$"], "action": Schema.string, "args": ["type": "object"],
                                         "sessionKey": Schema.sessionKey], required: ["tool"])
-        route(.post, "openclaw/tools/invoke", "Invoke a gateway tool {tool, action?, args?, sessionKey?}; recorded (arguments as a digest).", write: true,
+        route(.post, "openclaw/tools/invoke", "Invoke a gateway tool {tool, action?, args?, sessionKey?}; recorded (arguments as a digest). "
+              + "The runtime gets the call's id as Idempotency-Key, so a retry with the same Idempotency-Key runs nothing again.", write: true,
               accepts: RequestShape(body: invocation)) { request, context in
             let body = try await request.json(ToolInvocation.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
                 let runtime = try await services.runtimeClient(for: store, tenant: tenant)
-                let callId = "call_\(UUID.random().storedSpelling)"
                 let args = body.args ?? [:]
                 let digest = SHA256.hash(data: JSONWriter.data(args)).hexString
+                let proposed = "call_\(UUID.random().storedSpelling)"
+                // A retry finds the first request's call, and goes on from where that call is.
+                let invoked = try await services.command(ToolCallDecider.self, .invoke(callId: proposed, tool: body.tool, action: body.action, argsDigest: digest,
+                                                                                       sessionKey: body.sessionKey), on: Streams.tool(proposed), in: store, request, context)
+                guard case .toolInvoked(let call)? = invoked.events.first else { throw APIError(.internalServerError, "tool call not recorded") }
+                let stream = Streams.tool(call.callId)
+                let state = invoked.replayed ? try await services.streamCache.state(of: stream, as: ToolCallDecider.self, in: store) : ToolCallDecider.evolve(ToolCallDecider.initialState, invoked.events[0])
+                if let failure = state.failure { throw RuntimeError(status: Int(failure.status ?? 502), message: failure.error) }
                 let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
-                let stream = Streams.tool(callId)
-                _ = try await bus.run(ToolCallDecider.self, .invoke(callId: callId, tool: body.tool, action: body.action, argsDigest: digest,
-                                                                    sessionKey: body.sessionKey), on: stream)
+                /// Records how the call ended, unless it already is (a retry of a completed call,
+                /// or a concurrent retry that got there first).
+                func settle(_ command: ToolCallDecider.Command) async throws -> Int64 {
+                    guard state.status == .invoked else { return store.head }
+                    do { return try await bus.run(ToolCallDecider.self, command, on: stream).position } catch DomainError.conflict { return store.head }
+                }
                 let started = ContinuousClock.now
                 var payload: [String: JSONValue] = ["tool": .string(body.tool), "args": args]
                 if let action = body.action { payload["action"] = .string(action) }
                 if let sessionKey = body.sessionKey { payload["sessionKey"] = .string(sessionKey) }
                 do {
-                    let data = try await runtime.call(.POST, "/v1/tools/invoke", tenant: tenant, body: .object(payload))
+                    let data = try await runtime.call(.POST, "/v1/tools/invoke", tenant: tenant, body: .object(payload), idempotencyKey: call.callId)
                     let completed = ToolCallDecider.Command.complete(
-                        callId: callId, ok: true, durationMs: Int64((ContinuousClock.now - started).milliseconds), resultBytes: Int64(JSONWriter.data(data).count))
-                    return Envelope.ok(data, position: try await bus.run(ToolCallDecider.self, completed, on: stream).position)
+                        callId: call.callId, ok: true, durationMs: Int64((ContinuousClock.now - started).milliseconds), resultBytes: Int64(JSONWriter.data(data).count))
+                    return Envelope.ok(data, position: try await settle(completed))
                 } catch let error as RuntimeError {
-                    _ = try await bus.run(ToolCallDecider.self, .fail(callId: callId, error: error.message), on: stream)
+                    _ = try await settle(.fail(callId: call.callId, error: error.message, status: Int64(error.status)))
                     throw error
                 }
             }
@@ -204,6 +219,22 @@ extension Services {
             try await requireInstance(store)
             return Envelope.ok(try await runtimeClient().call(method, path, tenant: tenant))
         }
+    }
+}
+
+/// What a session send derives from the request's `Idempotency-Key`: the key the runtime call
+/// carries, and the idempotency of the reply's event.
+private struct SendRetryKeys {
+    let runtime: String
+    let reply: CommandBus.Idempotency
+}
+
+extension Request {
+    fileprivate func sendRetryKeys(tenant: TenantID) throws -> SendRetryKeys? {
+        guard let key = try idempotencyKey() else { return nil }
+        let scope = "\(method) \(uri.path)"
+        let digest = SHA256.hash(data: Data("\(tenant.rawValue)\n\(scope)\n\(key)".utf8)).hexString
+        return SendRetryKeys(runtime: "send-\(digest.prefix(32))", reply: .init(scope: "\(scope) reply", key: key, bodyDigest: nil))
     }
 }
 
