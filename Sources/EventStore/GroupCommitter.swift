@@ -236,10 +236,13 @@ final class GroupCommitter: Sendable {
                     let before = head
                     do {
                         var output: [any Sendable] = []
-                        try Self.inSavepoint(db) {
-                            outcomes.append(.success(try insert(work, at: recordedAt, after: &head, decided: &decided, outputs: &output, db)))
+                        let result = try Self.inSavepoint(db) {
+                            let result = try insert(work, at: recordedAt, after: &head, decided: &decided, outputs: &output, db)
                             inserted = true
+                            return result
                         }
+                        // Told only once the savepoint is released: each append has one outcome.
+                        outcomes.append(.success(result))
                         outputs += output
                     } catch {
                         // Only a savepoint that fails to release undoes an insert (and an apply)
@@ -279,11 +282,12 @@ final class GroupCommitter: Sendable {
     /// Runs `body` in a savepoint of the open transaction: released when it returns, rolled back
     /// to (and released) when it throws. Its statements are cached: nothing is parsed per append,
     /// as GRDB's `inSavepoint` does.
-    private static func inSavepoint(_ db: Database, _ body: () throws -> Void) throws {
+    private static func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         try db.cachedStatement(sql: "SAVEPOINT append").execute()
         do {
-            try body()
+            let result = try body()
             try db.cachedStatement(sql: "RELEASE SAVEPOINT append").execute()
+            return result
         } catch {
             try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT append").execute()
             try? db.cachedStatement(sql: "RELEASE SAVEPOINT append").execute()
