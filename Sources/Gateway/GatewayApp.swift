@@ -5,7 +5,7 @@ import Logging
 ///
 /// | group | credentials |
 /// |---|---|
-/// | `/api/health`, `/api/metrics`, `/api/openapi.json` | none |
+/// | `/api/health`, `/api/openclaw`, `/api/metrics`, `/api/openapi.json` | none |
 /// | `/api/…` | `X-OA-Internal-Key` + `X-OA-User-Id` |
 /// | `/api/admin/…` | the same, and the user listed in `CLAWCLOUD_ADMIN_USER_IDS` |
 /// | `/api/openclaw/runtime/events` | `X-OpenAgents-Service-Token` + `X-OA-Instance-Id` (the runtime) |

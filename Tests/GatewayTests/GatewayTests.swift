@@ -27,6 +27,18 @@ struct GatewayTests {
             #expect(try await client.call(.get, "/api/threads", as: "agent:ops_1").status == 200)
             let health = try await client.execute(uri: "/api/health", method: .get)
             #expect(health.status == .ok)
+            #expect(try await client.call(.get, "/api/openclaw/principal", as: "agent:ops_1").json["data"] == ["tenant_id": "agent:ops_1", "principal_type": "agent"])
+            #expect(try await client.call(.get, "/api/openclaw/principal").json["data"] == ["tenant_id": "user_a", "principal_type": "human"])
+            #expect(try await client.call(.get, "/api/openclaw/principal", key: "wrong").status == 401)
+            // The original API's index, served without credentials; every path it names is a route.
+            let index = try await client.execute(uri: "/api/openclaw", method: .get)
+            #expect(index.status == .ok)
+            let paths = try #require(try JSONParser.parse(Data(String(buffer: index.body).utf8))["data"]?.objectValue)
+            #expect(paths.count == 13)
+            #expect(paths["principal"] == "/api/openclaw/principal")
+            for case .string(let path) in paths.values {
+                #expect(gateway.services.routes.all.contains { $0.path == path }, "\(path)")
+            }
         }
     }
 

@@ -15,6 +15,11 @@ extension API {
             try await services.stores.withTenant(context.requireTenant()) { store in Envelope.ok(try await services.instanceSummary(store)) }
         }
 
+        route(.get, "openclaw/principal", "Who the caller is: {tenant_id, principal_type: agent (a tenant id starting with agent:) | human}.") { _, context in
+            let tenant = try context.requireTenant().rawValue
+            return Envelope.ok(["tenant_id": .string(tenant), "principal_type": tenant.hasPrefix("agent:") ? "agent" : "human"])
+        }
+
         route(.post, "openclaw/instance", "Provision the instance (gated; idempotent while one exists).", write: true, accepts: .gated()) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
