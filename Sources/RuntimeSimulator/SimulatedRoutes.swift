@@ -66,7 +66,10 @@ struct SimulatedRoutes {
                 if let args = body["args"], !(args is [String: Any]) {
                     return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "args must be an object")
                 }
-                await runtime.ranTool(tool)
+                if let headers = body["headers"], !(headers is [String: Any]) {
+                    return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "headers must be an object")
+                }
+                await runtime.ranTool(tool, headers: body["headers"] as? [String: String] ?? [:])
                 return RuntimeEnvelope.ok(["content": [["type": "text", "text": "simulated \(tool) result \(UUID().uuidString.lowercased())"]]])
             }
         }

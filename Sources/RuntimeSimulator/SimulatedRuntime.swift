@@ -35,6 +35,8 @@ public actor SimulatedRuntime {
     /// Tools run, by name, in order (a call answered from an earlier one with its
     /// `Idempotency-Key` runs nothing).
     public private(set) var toolRuns: [String] = []
+    /// The `headers` member of each tool run, in the same order.
+    public private(set) var toolHeaders: [[String: String]] = []
     /// The provider-key headers (`x-openclaw-*-key`) of each call, in call order: what a real
     /// runtime would hand its model provider.
     public private(set) var providerKeys: [[String: String]] = []
@@ -70,7 +72,10 @@ public actor SimulatedRuntime {
     }
 
     func tenant(_ id: String) -> Tenant { tenants[id] ?? Tenant() }
-    func ranTool(_ tool: String) { toolRuns.append(tool) }
+    func ranTool(_ tool: String, headers: [String: String]) {
+        toolRuns.append(tool)
+        toolHeaders.append(headers)
+    }
     func update(_ id: String, _ change: (inout Tenant) -> Void) { change(&tenants[id, default: Tenant()]) }
 
     /// The application serving the runtime's routes.

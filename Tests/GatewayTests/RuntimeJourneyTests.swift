@@ -219,10 +219,18 @@ struct RuntimeJourneyTests {
             let other = try await client.call(.post, "/api/openclaw/tools/invoke", body: tool, idempotency: "tool-2")
             #expect(other.json["data"] != first.json["data"])
             #expect(await runtime.toolRuns.count == 2)
+            // Context headers: the two the runtime passes on go through, others are dropped.
+            let withHeaders = #"{"tool":"sessions_list","dryRun":false,"headers":{"X-OpenClaw-Message-Channel":"telegram","x-other":"dropped"}}"#
+            #expect(try await client.call(.post, "/api/openclaw/tools/invoke", body: withHeaders).status == 200)
+            #expect(await runtime.toolHeaders.last == ["x-openclaw-message-channel": "telegram"])
+            for bad in [#"{"tool":"t","headers":{"x-openclaw-account-id":"a\u0007b"}}"#, #"{"tool":"t","headers":{"x-openclaw-account-id":1}}"#, #"{"tool":"t","headers":[]}"#] {
+                #expect(try await client.call(.post, "/api/openclaw/tools/invoke", body: bad).status == 400, "\(bad)")
+            }
+            #expect(await runtime.toolRuns.count == 3)
             // The same key with another body is refused, and runs nothing.
             let mismatch = try await client.call(.post, "/api/openclaw/tools/invoke", body: #"{"tool":"sessions_history"}"#, idempotency: "tool-1")
             #expect(mismatch.status == 409)
-            #expect(await runtime.toolRuns.count == 2)
+            #expect(await runtime.toolRuns.count == 3)
 
             let send = #"{"message":"hello once"}"#
             let sent = try await client.call(.post, "/api/openclaw/sessions/agent:main:main/send", body: send, idempotency: "send-1")
@@ -233,8 +241,8 @@ struct RuntimeJourneyTests {
             #expect(history.json["data"]?["messages"] == [["role": "user", "text": "hello once"]])
 
             let recorded = try await types().dropFirst(before)
-            #expect(recorded.filter { $0 == "tool.invoked" }.count == 2)
-            #expect(recorded.filter { $0 == "tool.completed" }.count == 2)
+            #expect(recorded.filter { $0 == "tool.invoked" }.count == 3)
+            #expect(recorded.filter { $0 == "tool.completed" }.count == 3)
             #expect(recorded.filter { $0 == "session.message_sent" }.count == 1)
             #expect(recorded.filter { $0 == "session.reply_received" }.count == 1)
         }

@@ -149,11 +149,14 @@ extension API {
         }
 
         let invocation = Schema.object(["tool": ["type": "string", "pattern": "^[a-zA-Z0-9_-]{1,64}$"], "action": Schema.string, "args": ["type": "object"],
-                                        "sessionKey": Schema.sessionKey], required: ["tool"])
-        route(.post, "openclaw/tools/invoke", "Invoke a gateway tool {tool, action?, args?, sessionKey?}; recorded (arguments as a digest). "
+                                        "sessionKey": Schema.sessionKey, "headers": ["type": "object", "additionalProperties": Schema.text(max: 256)],
+                                        "dryRun": Schema.boolean], required: ["tool"])
+        route(.post, "openclaw/tools/invoke", "Invoke a gateway tool {tool, action?, args?, sessionKey?, headers?, dryRun?}; recorded (arguments as a digest). "
+              + "Of headers, x-openclaw-message-channel and x-openclaw-account-id are passed on, as the runtime does. "
               + "The runtime gets the call's id as Idempotency-Key, so a retry with the same Idempotency-Key runs nothing again.", write: true,
               accepts: RequestShape(body: invocation)) { request, context in
             let body = try await request.json(ToolInvocation.self, limit: services.configuration.bodyLimit)
+            let headers = try body.contextHeaders()
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
@@ -179,6 +182,8 @@ extension API {
                 var payload: [String: JSONValue] = ["tool": .string(body.tool), "args": args]
                 if let action = body.action { payload["action"] = .string(action) }
                 if let sessionKey = body.sessionKey { payload["sessionKey"] = .string(sessionKey) }
+                if !headers.isEmpty { payload["headers"] = .object(headers.mapValues { .string($0) }) }
+                if let dryRun = body.dryRun { payload["dryRun"] = .bool(dryRun) }
                 do {
                     let data = try await runtime.call(.POST, "/v1/tools/invoke", tenant: tenant, body: .object(payload), idempotencyKey: call.callId)
                     let completed = ToolCallDecider.Command.complete(
@@ -253,4 +258,21 @@ private struct ToolInvocation: Decodable {
     var action: String?
     var args: JSONValue?
     var sessionKey: String?
+    var headers: [String: String]?
+    var dryRun: Bool?
+
+    /// The context headers the runtime passes on to the gateway (others are dropped, as the
+    /// runtime drops them): names lowercased, values 1–256 printable ASCII characters.
+    func contextHeaders() throws -> [String: String] {
+        var kept: [String: String] = [:]
+        for (name, value) in headers ?? [:] {
+            let name = name.lowercased()
+            guard ["x-openclaw-message-channel", "x-openclaw-account-id"].contains(name) else { continue }
+            guard (1...256).contains(value.utf8.count), value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+                throw APIError.badRequest("headers.\(name) must be 1-256 printable ASCII characters")
+            }
+            kept[name] = value
+        }
+        return kept
+    }
 }
