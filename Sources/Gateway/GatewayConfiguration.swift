@@ -10,6 +10,7 @@ import Foundation
 /// | `CLAWCLOUD_RUNTIME_URL` | base URL of the OpenClaw runtime |
 /// | `CLAWCLOUD_SERVICE_TOKEN` | the token ClawCloud and the runtime share (both directions) |
 /// | `CLAWCLOUD_ENCRYPTION_KEY` | 32 bytes, hex or base64: encrypts secrets at rest |
+/// | `CLAWCLOUD_DEFAULT_MODEL` | the model the runtime uses when a request names none (`x-openclaw-default-model`) |
 public struct GatewayConfiguration: Sendable {
     public var internalKey: String
     public var adminUserIDs: Set<String>
@@ -17,6 +18,9 @@ public struct GatewayConfiguration: Sendable {
     public var serviceToken: String?
     /// The 32-byte key for secrets at rest (use as `SymmetricKey(data:)`).
     public var encryptionKey: Data?
+    /// Sent to the runtime on every call as `x-openclaw-default-model`, as the original API sent
+    /// `OPENCLAW_DEFAULT_MODEL`.
+    public var defaultModel: String?
     /// Largest request body accepted (chat has its own, larger limit).
     public var bodyLimit = 1 << 20
     public var chatBodyLimit = 20 << 20
@@ -51,6 +55,12 @@ public struct GatewayConfiguration: Sendable {
             throw ConfigurationError("CLAWCLOUD_RUNTIME_URL must be an http(s) URL")
         }
         serviceToken = environment["CLAWCLOUD_SERVICE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let model = environment["CLAWCLOUD_DEFAULT_MODEL"], !model.isEmpty {
+            guard model.utf8.count <= 200, model.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw ConfigurationError("CLAWCLOUD_DEFAULT_MODEL must be 1-200 printable ASCII characters without spaces, e.g. openai/gpt-4o-mini")
+            }
+            defaultModel = model
+        }
         if let text = environment["CLAWCLOUD_ENCRYPTION_KEY"], !text.isEmpty {
             guard let bytes = Self.keyBytes(text) else {
                 throw ConfigurationError("CLAWCLOUD_ENCRYPTION_KEY must be 32 bytes, as 64 hex digits or base64")

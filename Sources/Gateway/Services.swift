@@ -31,7 +31,10 @@ public final class Services: Sendable {
         self.metrics = Metrics()
         self.routes = RouteTable()
         self.runtime = configuration.runtimeURL.flatMap { url in
-            configuration.serviceToken.map { RuntimeClient(baseURL: url, serviceToken: $0, timeout: .seconds(Int64(configuration.runtimeTimeoutSeconds))) }
+            configuration.serviceToken.map {
+                RuntimeClient(baseURL: url, serviceToken: $0, timeout: .seconds(Int64(configuration.runtimeTimeoutSeconds)))
+                    .adding(configuration.defaultModel.map { [("x-openclaw-default-model", $0)] } ?? [])
+            }
         }
         self.secretBox = configuration.encryptionKey.map(SecretBox.init(key:))
         self.logger = logger

@@ -37,8 +37,8 @@ public actor SimulatedRuntime {
     public private(set) var toolRuns: [String] = []
     /// The `headers` member of each tool run, in the same order.
     public private(set) var toolHeaders: [[String: String]] = []
-    /// The provider-key headers (`x-openclaw-*-key`) of each call, in call order: what a real
-    /// runtime would hand its model provider.
+    /// The provider headers (`x-openclaw-*-key`, `x-openclaw-default-model`) of each call, in
+    /// call order: what a real runtime would hand its model provider.
     public private(set) var providerKeys: [[String: String]] = []
     /// While set, every call hangs for this long before answering (a runtime that does not
     /// answer in time, for testing timeouts and retries).
@@ -102,7 +102,7 @@ struct RuntimeAuth: RouterMiddleware {
             return RuntimeEnvelope.error(.unauthorized, code: "unauthorized", message: "unauthorized")
         }
         var keys: [String: String] = [:]
-        for name in ["x-openclaw-openai-key", "x-openclaw-openrouter-key", "x-openclaw-anthropic-key"] {
+        for name in ["x-openclaw-openai-key", "x-openclaw-openrouter-key", "x-openclaw-anthropic-key", "x-openclaw-default-model"] {
             if let value = request.headers[.init(name)!] { keys[name] = value }
         }
         await runtime.record("\(request.method) \(request.uri.path)", key: request.headers[.init("Idempotency-Key")!], providerKeys: keys)

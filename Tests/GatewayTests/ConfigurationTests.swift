@@ -21,4 +21,15 @@ struct ConfigurationTests {
             }
         }
     }
+
+    @Test("CLAWCLOUD_DEFAULT_MODEL is a model id: printable ASCII without spaces, at most 200 bytes")
+    func defaultModel() throws {
+        #expect(try GatewayConfiguration(environment: Self.internalKey).defaultModel == nil)
+        #expect(try GatewayConfiguration(environment: Self.internalKey.merging(["CLAWCLOUD_DEFAULT_MODEL": "openai/gpt-4o-mini"]) { $1 }).defaultModel == "openai/gpt-4o-mini")
+        for bad in ["gpt 4", "gpt\u{7}", String(repeating: "m", count: 201)] {
+            #expect(throws: ConfigurationError.self) {
+                try GatewayConfiguration(environment: Self.internalKey.merging(["CLAWCLOUD_DEFAULT_MODEL": bad]) { $1 })
+            }
+        }
+    }
 }

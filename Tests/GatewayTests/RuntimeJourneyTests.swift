@@ -272,6 +272,17 @@ struct RuntimeJourneyTests {
         }
     }
 
+    @Test("with CLAWCLOUD_DEFAULT_MODEL, every runtime call names the default model (x-openclaw-default-model)")
+    func defaultModel() async throws {
+        try await withRuntime(configure: { $0.defaultModel = "openai/gpt-4o-mini" }) { runtime, _, client in
+            try await client.provisionReady()
+            _ = try await client.call(.get, "/api/openclaw/runtime/status")
+            let headers = await runtime.providerKeys
+            #expect(!headers.isEmpty)
+            #expect(headers.allSatisfy { $0 == ["x-openclaw-default-model": "openai/gpt-4o-mini"] })
+        }
+    }
+
     @Test("a chat client that disconnects does not lose the run's record")
     func chatDisconnect() async throws {
         try await withRuntime { runtime, gateway, client in
