@@ -32,6 +32,10 @@ public actor SimulatedRuntime {
     public private(set) var calls: [String] = []
     /// Idempotency keys seen, by call (a retried side effect carries the same key).
     public private(set) var idempotencyKeys: [String] = []
+    /// Idempotency keys a call carried while another call with the same key was still being
+    /// answered (a caller that does not wait for its first call before retrying).
+    public private(set) var overlappingKeys: [String] = []
+    private var keysInFlight: [String: Int] = [:]
     /// Tools run, by name, in order (a call answered from an earlier one with its
     /// `Idempotency-Key` runs nothing).
     public private(set) var toolRuns: [String] = []
@@ -71,6 +75,13 @@ public actor SimulatedRuntime {
         if let key { idempotencyKeys.append(key) }
     }
 
+    func begin(key: String) {
+        if keysInFlight[key, default: 0] > 0 { overlappingKeys.append(key) }
+        keysInFlight[key, default: 0] += 1
+    }
+
+    func end(key: String) { keysInFlight[key, default: 1] -= 1 }
+
     func tenant(_ id: String) -> Tenant { tenants[id] ?? Tenant() }
     func ranTool(_ tool: String, headers: [String: String]) {
         toolRuns.append(tool)
@@ -105,9 +116,22 @@ struct RuntimeAuth: RouterMiddleware {
         for name in ["x-openclaw-openai-key", "x-openclaw-openrouter-key", "x-openclaw-anthropic-key", "x-openclaw-default-model"] {
             if let value = request.headers[.init(name)!] { keys[name] = value }
         }
-        await runtime.record("\(request.method) \(request.uri.path)", key: request.headers[.init("Idempotency-Key")!], providerKeys: keys)
-        if let stall = await runtime.stall { try await Task.sleep(for: stall) }
-        return try await next(request, context)
+        let key = request.headers[.init("Idempotency-Key")!]
+        await runtime.record("\(request.method) \(request.uri.path)", key: key, providerKeys: keys)
+        guard let key else {
+            if let stall = await runtime.stall { try await Task.sleep(for: stall) }
+            return try await next(request, context)
+        }
+        await runtime.begin(key: key)
+        do {
+            if let stall = await runtime.stall { try await Task.sleep(for: stall) }
+            let response = try await next(request, context)
+            await runtime.end(key: key)
+            return response
+        } catch {
+            await runtime.end(key: key)
+            throw error
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Domain
 import EventStore
 import Foundation
@@ -6,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// A server over a scratch data directory, its log lines kept in memory.
@@ -94,4 +96,19 @@ final class LogCapture: Sendable {
             capture.append("\(event.level) \(event.message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
         }
     }
+}
+
+/// A request to a server on a live port, on a connection of its own (the testing client sends
+/// one request at a time): for requests that must be in flight together.
+func liveCall(port: Int, _ method: NIOHTTP1.HTTPMethod, _ path: String, user: String = "user_a", key: String = TestGateway.internalKey,
+              body: String? = nil, idempotency: String? = nil) async throws -> (status: Int, json: JSONValue) {
+    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api\(path)")
+    request.method = method
+    request.headers.add(name: "X-OA-Internal-Key", value: key)
+    request.headers.add(name: "X-OA-User-Id", value: user)
+    if let idempotency { request.headers.add(name: "Idempotency-Key", value: idempotency) }
+    if let body { request.body = .bytes(ByteBuffer(string: body)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let bytes = try await response.body.collect(upTo: 1 << 20)
+    return (Int(response.status.code), bytes.withUnsafeReadableBytes { (try? JSONParser.parse(Data($0))) ?? .null })
 }

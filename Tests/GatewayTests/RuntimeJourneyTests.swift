@@ -272,6 +272,36 @@ struct RuntimeJourneyTests {
         }
     }
 
+    @Test("a retry that comes while the first request is still calling the runtime waits for it: the tool runs once, the send is delivered once")
+    func concurrentRetries() async throws {
+        try await withRuntime { runtime, gateway, client in
+            try await client.provisionReady()
+            await runtime.setStall(.milliseconds(500))
+            let tool = #"{"tool":"sessions_list"}"#
+            let send = #"{"message":"only once"}"#
+            let port = try #require(client.port)
+            async let first = liveCall(port: port, .POST, "/openclaw/tools/invoke", body: tool, idempotency: "both-1")
+            async let firstSend = liveCall(port: port, .POST, "/openclaw/sessions/agent:main:main/send", body: send, idempotency: "both-2")
+            try await Task.sleep(for: .milliseconds(150))
+            async let second = liveCall(port: port, .POST, "/openclaw/tools/invoke", body: tool, idempotency: "both-1")
+            async let secondSend = liveCall(port: port, .POST, "/openclaw/sessions/agent:main:main/send", body: send, idempotency: "both-2")
+            let (a, b, c, d) = try await (first, second, firstSend, secondSend)
+            #expect(a.status == 200 && b.status == 200 && c.status == 200 && d.status == 200)
+            #expect(a.json["data"] == b.json["data"])
+            #expect(c.json["data"] == d.json["data"])
+            await runtime.setStall(nil)
+            // The runtime never saw the two calls of one key at once.
+            #expect(await runtime.overlappingKeys.isEmpty)
+            #expect(await runtime.idempotencyKeys.filter { $0.hasPrefix("call_") }.count == 2)
+            #expect(await runtime.toolRuns == ["sessions_list"])
+            let history = try await client.call(.get, "/api/openclaw/sessions/agent:main:main/history")
+            #expect(history.json["data"]?["messages"] == [["role": "user", "text": "only once"]])
+            let types = try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.map(\.type)
+            #expect(types.filter { $0 == "tool.completed" }.count == 1)
+            #expect(types.filter { $0 == "session.reply_received" }.count == 1)
+        }
+    }
+
     @Test("with CLAWCLOUD_DEFAULT_MODEL, every runtime call names the default model (x-openclaw-default-model)")
     func defaultModel() async throws {
         try await withRuntime(configure: { $0.defaultModel = "openai/gpt-4o-mini" }) { runtime, _, client in

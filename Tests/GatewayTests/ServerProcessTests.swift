@@ -63,15 +63,7 @@ final class ServerProcess: Sendable {
     }
 
     func send(_ method: HTTPMethod, _ path: String, body: String? = nil, idempotency: String? = nil) async throws -> (status: Int, json: JSONValue) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api\(path)")
-        request.method = method
-        request.headers.add(name: "X-OA-Internal-Key", value: Self.key)
-        request.headers.add(name: "X-OA-User-Id", value: "user_crash")
-        if let idempotency { request.headers.add(name: "Idempotency-Key", value: idempotency) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        return (Int(response.status.code), bytes.withUnsafeReadableBytes { (try? JSONParser.parse(Data($0))) ?? .null })
+        try await liveCall(port: port, method, path, user: "user_crash", key: Self.key, body: body, idempotency: idempotency)
     }
 }
 

@@ -138,13 +138,16 @@ extension API {
                 var payload: JSONValue = ["message": .string(body.message)]
                 if let timeout = body.timeoutSeconds { payload = ["message": .string(body.message), "timeoutSeconds": .integer(timeout)] }
                 let retry = try request.sendRetryKeys(tenant: tenant)
-                let data = try await runtime.call(.POST, "/v1/sessions/\(Effects.segment(key))/send", tenant: tenant, body: payload, idempotencyKey: retry?.runtime)
-                let reply = data["reply"]?.stringValue ?? JSONWriter.string(data)
-                // The reply too is recorded once (its event id comes from the request's key).
-                let outcome = try await services.bus(store, tenant: tenant, actor: "runtime", requestID: context.requestID, idempotency: retry?.reply).run(reading: []) { _, decision in
-                    try SessionDecider.decide(.recordReply(key: key, reply: reply, runId: data["runId"]?.stringValue), SessionDecider.initialState, decision)
+                // A retry that comes while the first request is still calling the runtime waits for it.
+                return try await services.streamLocks.withLocks(retry.map { ["\(store.identity)\n\($0.runtime)"] } ?? []) {
+                    let data = try await runtime.call(.POST, "/v1/sessions/\(Effects.segment(key))/send", tenant: tenant, body: payload, idempotencyKey: retry?.runtime)
+                    let reply = data["reply"]?.stringValue ?? JSONWriter.string(data)
+                    // The reply too is recorded once (its event id comes from the request's key).
+                    let outcome = try await services.bus(store, tenant: tenant, actor: "runtime", requestID: context.requestID, idempotency: retry?.reply).run(reading: []) { _, decision in
+                        try SessionDecider.decide(.recordReply(key: key, reply: reply, runId: data["runId"]?.stringValue), SessionDecider.initialState, decision)
+                    }
+                    return Envelope.ok(data, position: outcome.position)
                 }
-                return Envelope.ok(data, position: outcome.position)
             }
         }
 
@@ -169,29 +172,33 @@ extension API {
                                                                                        sessionKey: body.sessionKey), on: Streams.tool(proposed), in: store, request, context)
                 guard case .toolInvoked(let call)? = invoked.events.first else { throw APIError(.internalServerError, "tool call not recorded") }
                 let stream = Streams.tool(call.callId)
-                let state = invoked.replayed ? try await services.streamCache.state(of: stream, as: ToolCallDecider.self, in: store) : ToolCallDecider.evolve(ToolCallDecider.initialState, invoked.events[0])
-                if let failure = state.failure { throw RuntimeError(status: Int(failure.status ?? 502), message: failure.error) }
-                let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
-                /// Records how the call ended, unless it already is (a retry of a completed call,
-                /// or a concurrent retry that got there first).
-                func settle(_ command: ToolCallDecider.Command) async throws -> Int64 {
-                    guard state.status == .invoked else { return store.head }
-                    do { return try await bus.run(ToolCallDecider.self, command, on: stream).position } catch DomainError.conflict { return store.head }
-                }
-                let started = ContinuousClock.now
                 var payload: [String: JSONValue] = ["tool": .string(body.tool), "args": args]
                 if let action = body.action { payload["action"] = .string(action) }
                 if let sessionKey = body.sessionKey { payload["sessionKey"] = .string(sessionKey) }
                 if !headers.isEmpty { payload["headers"] = .object(headers.mapValues { .string($0) }) }
                 if let dryRun = body.dryRun { payload["dryRun"] = .bool(dryRun) }
-                do {
-                    let data = try await runtime.call(.POST, "/v1/tools/invoke", tenant: tenant, body: .object(payload), idempotencyKey: call.callId)
-                    let completed = ToolCallDecider.Command.complete(
-                        callId: call.callId, ok: true, durationMs: Int64((ContinuousClock.now - started).milliseconds), resultBytes: Int64(JSONWriter.data(data).count))
-                    return Envelope.ok(data, position: try await settle(completed))
-                } catch let error as RuntimeError {
-                    _ = try await settle(.fail(callId: call.callId, error: error.message, status: Int64(error.status)))
-                    throw error
+                // One request per call at a time: a retry that comes while the first is still
+                // calling the runtime waits for it, then goes on from how it ended.
+                return try await services.streamLocks.withLocks(["\(store.identity)\n\(stream)"]) {
+                    let state = invoked.replayed ? try await services.streamCache.state(of: stream, as: ToolCallDecider.self, in: store)
+                        : ToolCallDecider.evolve(ToolCallDecider.initialState, invoked.events[0])
+                    if let failure = state.failure { throw RuntimeError(status: Int(failure.status ?? 502), message: failure.error) }
+                    let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
+                    /// Records how the call ended, unless a retry of a completed call.
+                    func settle(_ command: ToolCallDecider.Command) async throws -> Int64 {
+                        guard state.status == .invoked else { return store.head }
+                        return try await bus.run(ToolCallDecider.self, command, on: stream).position
+                    }
+                    let started = ContinuousClock.now
+                    do {
+                        let data = try await runtime.call(.POST, "/v1/tools/invoke", tenant: tenant, body: .object(payload), idempotencyKey: call.callId)
+                        let completed = ToolCallDecider.Command.complete(
+                            callId: call.callId, ok: true, durationMs: Int64((ContinuousClock.now - started).milliseconds), resultBytes: Int64(JSONWriter.data(data).count))
+                        return Envelope.ok(data, position: try await settle(completed))
+                    } catch let error as RuntimeError {
+                        _ = try await settle(.fail(callId: call.callId, error: error.message, status: Int64(error.status)))
+                        throw error
+                    }
                 }
             }
         }
