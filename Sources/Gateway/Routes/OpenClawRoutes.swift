@@ -184,7 +184,7 @@ extension API {
                         : ToolCallDecider.evolve(ToolCallDecider.initialState, invoked.events[0])
                     if let failure = state.failure { throw RuntimeError(status: Int(failure.status ?? 502), message: failure.error) }
                     let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
-                    /// Records how the call ended, unless a retry of a completed call.
+                    /// Records how the call ended, unless this is the retry of a call already completed.
                     func settle(_ command: ToolCallDecider.Command) async throws -> Int64 {
                         guard state.status == .invoked else { return store.head }
                         return try await bus.run(ToolCallDecider.self, command, on: stream).position
