@@ -223,7 +223,7 @@ struct RuntimeJourneyTests {
             let withHeaders = #"{"tool":"sessions_list","dryRun":false,"headers":{"X-OpenClaw-Message-Channel":"telegram","x-other":"dropped"}}"#
             #expect(try await client.call(.post, "/api/openclaw/tools/invoke", body: withHeaders).status == 200)
             #expect(await runtime.toolHeaders.last == ["x-openclaw-message-channel": "telegram"])
-            for bad in [#"{"tool":"t","headers":{"x-openclaw-account-id":"a\u0007b"}}"#, #"{"tool":"t","headers":{"x-openclaw-account-id":1}}"#, #"{"tool":"t","headers":[]}"#] {
+            for bad in [#"{"tool":"t","headers":{"x-openclaw-account-id":"a\u0007b"}}"#, #"{"tool":"t","headers":{"x-openclaw-account-id":1}}"#, #"{"tool":"t","headers":[]}"#, #"{"tool":"t","headers":{"x-other":""}}"#] {
                 #expect(try await client.call(.post, "/api/openclaw/tools/invoke", body: bad).status == 400, "\(bad)")
             }
             #expect(await runtime.toolRuns.count == 3)

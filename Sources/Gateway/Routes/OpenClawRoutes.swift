@@ -152,7 +152,7 @@ extension API {
         }
 
         let invocation = Schema.object(["tool": ["type": "string", "pattern": "^[a-zA-Z0-9_-]{1,64}$"], "action": Schema.string, "args": ["type": "object"],
-                                        "sessionKey": Schema.sessionKey, "headers": ["type": "object", "additionalProperties": Schema.text(max: 256)],
+                                        "sessionKey": Schema.sessionKey, "headers": ["type": "object", "additionalProperties": ["type": "string", "pattern": #"^[\x20-\x7E]{1,256}$"#]],
                                         "dryRun": Schema.boolean], required: ["tool"])
         route(.post, "openclaw/tools/invoke", "Invoke a gateway tool {tool, action?, args?, sessionKey?, headers?, dryRun?}; recorded (arguments as a digest). "
               + "Of headers, x-openclaw-message-channel and x-openclaw-account-id are passed on, as the runtime does. "
@@ -268,17 +268,16 @@ private struct ToolInvocation: Decodable {
     var headers: [String: String]?
     var dryRun: Bool?
 
-    /// The context headers the runtime passes on to the gateway (others are dropped, as the
-    /// runtime drops them): names lowercased, values 1–256 printable ASCII characters.
+    /// The context headers the runtime passes on to the gateway, names lowercased (others are
+    /// dropped, as the runtime drops them). Every value must be 1–256 printable ASCII characters.
     func contextHeaders() throws -> [String: String] {
         var kept: [String: String] = [:]
         for (name, value) in headers ?? [:] {
-            let name = name.lowercased()
-            guard ["x-openclaw-message-channel", "x-openclaw-account-id"].contains(name) else { continue }
             guard (1...256).contains(value.utf8.count), value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
                 throw APIError.badRequest("headers.\(name) must be 1-256 printable ASCII characters")
             }
-            kept[name] = value
+            let name = name.lowercased()
+            if ["x-openclaw-message-channel", "x-openclaw-account-id"].contains(name) { kept[name] = value }
         }
         return kept
     }
