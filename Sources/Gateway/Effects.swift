@@ -13,8 +13,32 @@ struct Effects {
     let services: Services
 
     /// The effect's outcome as the route answers it (the runtime's `data`).
+    ///
+    /// One caller at a time performs an effect (the route that released it, a request asking for
+    /// the approval's outcome, the retrier): a caller that waited finds it done, and answers as
+    /// ``doneOutcome(_:store:)`` says rather than calling the runtime again.
     @discardableResult
     func perform(_ effect: Row, tenant: TenantID, store: EventStore) async throws -> JSONValue {
+        guard let id = effect["id"]?.stringValue else { return .null }
+        return try await services.streamLocks.withLocks(["\(store.identity)\neffect:\(id)"]) {
+            let current = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: id) }
+            guard let current, current["status"] == "pending" else { return try await doneOutcome(effect, store: store) }
+            return try await call(current, tenant: tenant, store: store)
+        }
+    }
+
+    /// What a caller that found the effect done answers: the runtime's failure when the
+    /// released command failed, else null (the route answers from the views).
+    private func doneOutcome(_ effect: Row, store: EventStore) async throws -> JSONValue {
+        guard let approvalId = effect["approvalId"]?.stringValue else { return .null }
+        let approval = try await store.read { db in try store.projector.row(db, "approvals", "approvals", key: approvalId) }
+        if approval?["outcome"]?["result"] == "failed" {
+            throw RuntimeError(status: 502, message: approval?["outcome"]?["detail"]?.stringValue ?? "runtime error")
+        }
+        return .null
+    }
+
+    private func call(_ effect: Row, tenant: TenantID, store: EventStore) async throws -> JSONValue {
         guard let runtime = services.runtime else {
             throw APIError(.conflict, "no OpenClaw runtime is configured (CLAWCLOUD_RUNTIME_URL and CLAWCLOUD_SERVICE_TOKEN)")
         }

@@ -302,6 +302,30 @@ struct RuntimeJourneyTests {
         }
     }
 
+    @Test("an approved command asked for while its approval's runtime call is under way waits for it: one call, one outcome, both answered")
+    func concurrentEffect() async throws {
+        try await withRuntime { runtime, gateway, client in
+            try await client.provisionReady()
+            let held = try await client.call(.post, "/api/openclaw/runtime/restart")
+            let approvalId = try #require(held.json["data"]?["approvalId"]?.stringValue)
+            await runtime.setStall(.milliseconds(500))
+            let port = try #require(client.port)
+            async let granted = liveCall(port: port, .POST, "/approvals/\(approvalId)/respond", body: #"{"decision":"approved"}"#)
+            try await Task.sleep(for: .milliseconds(150))
+            async let asked = liveCall(port: port, .POST, "/openclaw/runtime/restart", body: #"{"approvalId":"\#(approvalId)"}"#)
+            let (a, b) = try await (granted, asked)
+            #expect(a.status == 200, "\(a.json)")
+            #expect(b.status == 200, "\(b.json)")
+            #expect(b.json["data"] == ["message": "restarting"])
+            await runtime.setStall(nil)
+            #expect(await runtime.overlappingKeys.isEmpty)
+            #expect(await runtime.calls.filter { $0 == "POST /v1/gateway/restart" }.count == 1)
+            let types = try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.map(\.type)
+            #expect(types.filter { $0 == "instance.restarted" }.count == 1)
+            #expect(types.filter { $0 == "approval.executed" }.count == 2)   // the provision's and the restart's
+        }
+    }
+
     @Test("with CLAWCLOUD_DEFAULT_MODEL, every runtime call names the default model (x-openclaw-default-model)")
     func defaultModel() async throws {
         try await withRuntime(configure: { $0.defaultModel = "openai/gpt-4o-mini" }) { runtime, _, client in
