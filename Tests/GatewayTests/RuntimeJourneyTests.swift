@@ -326,6 +326,53 @@ struct RuntimeJourneyTests {
         }
     }
 
+    @Test("a chat retried with its Idempotency-Key is answered from the recorded run: the model runs once, is charged once; a retry while it runs is a 409")
+    func retriedChat() async throws {
+        try await withRuntime { runtime, gateway, client in
+            try await client.provisionReady()
+            _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":1000000,"reason":"welcome"}"#)
+            let body = #"{"model":"openclaw","input":"hello twice","stream":true}"#
+            func chat(_ key: String, _ body: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/openclaw/chat", method: .post, headers: headers("user_a", idempotency: key), body: ByteBuffer(string: body))
+            }
+            func charges() async throws -> Int {
+                try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.count { $0.type == "credits.charged" }
+            }
+            let first = try await chat("chat-1", body)
+            let runId = try #require(first.headers[.init("X-Run-Id")!])
+            var firstParser = OpenResponsesParser()
+            firstParser.feed(String(buffer: first.body))
+            guard case .completed(let firstText, _) = firstParser.result else { Issue.record("the first chat does not complete"); return }
+            let run = try await eventually { try await gateway.finishedRun(runId) }
+            _ = try await eventually { try await charges() > 0 ? true : nil }
+
+            let again = try await chat("chat-1", body)
+            #expect(again.status == .ok)
+            #expect(again.headers[.init("X-Run-Id")!] == runId)
+            #expect(again.headers[.init("Idempotent-Replayed")!] == "true")
+            var parser = OpenResponsesParser()
+            parser.feed(String(buffer: again.body))
+            guard case .completed(let text, let usage) = parser.result else { Issue.record("the replay does not complete: \(String(buffer: again.body))"); return }
+            #expect(text == firstText)
+            #expect(try await charges() == 1)
+            #expect(usage.outputTokens == run["usage"]?["outputTokens"]?.integerValue)
+            #expect(String(buffer: again.body).hasSuffix("data: [DONE]\n\n"))
+            #expect(try await chat("chat-1", #"{"model":"openclaw","input":"something else"}"#).status == .conflict)
+            #expect(await runtime.calls.filter { $0 == "POST /v1/responses" }.count == 1)
+
+            // While the first request still streams, a retry is refused rather than run again.
+            await runtime.setStreamPause(.milliseconds(100))
+            let port = try #require(client.port)
+            async let slow = liveCall(port: port, .POST, "/openclaw/chat", body: body, idempotency: "chat-2")
+            try await Task.sleep(for: .milliseconds(300))
+            let during = try await liveCall(port: port, .POST, "/openclaw/chat", body: body, idempotency: "chat-2")
+            #expect(during.status == 409)
+            #expect(try await slow.status == 200)
+            #expect(await runtime.calls.filter { $0 == "POST /v1/responses" }.count == 2)
+            #expect(try await eventually { let count = try await charges(); return count >= 2 ? count : nil } == 2)
+        }
+    }
+
     @Test("with CLAWCLOUD_DEFAULT_MODEL, every runtime call names the default model (x-openclaw-default-model)")
     func defaultModel() async throws {
         try await withRuntime(configure: { $0.defaultModel = "openai/gpt-4o-mini" }) { runtime, _, client in

@@ -14,7 +14,8 @@ import Projections
 extension API {
     func addChatRoute() {
         let services = services
-        route(.post, "openclaw/chat", "Chat with the agent: OpenResponses request in, SSE out (recorded as a run, charged from usage).",
+        route(.post, "openclaw/chat", "Chat with the agent: OpenResponses request in, SSE out (recorded as a run, charged from usage). "
+              + "A retry with the same Idempotency-Key is answered from the recorded run (Idempotent-Replayed: true), 409 while it still runs.",
               write: true, produces: "sse", accepts: RequestShape(body: Self.openResponsesRequest)) { request, context in
             let tenant = try context.requireTenant()
             let body = try await request.collectBody(limit: services.configuration.chatBodyLimit)
@@ -31,25 +32,39 @@ extension API {
                 .compactMap { name in request.headers[.init(name)!].map { (name, $0) } }
             let sessionKey = request.headers[.init("x-openclaw-session-key")!]
                 ?? json["user"]?.stringValue.map { "agent:main:openresponses-user:\($0)" } ?? "agent:main:openresponses:\(UUID.random().storedSpelling)"
-            let runId = "run_\(UUID.random().storedSpelling)"
-            let upstream = try await services.stores.withTenant(tenant) { store in
+            let proposed = "run_\(UUID.random().storedSpelling)"
+            let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
+            let start = try await services.stores.withTenant(tenant) { store -> (RunStarted, ChatStart) in
                 try await services.requireInstance(store)
                 let runtime = try await services.runtimeClient(for: store, tenant: tenant)
-                let bus = services.bus(store, tenant: tenant, actor: tenant.rawValue, requestID: context.requestID)
-                let start = RunDecider.Command.start(runId: runId, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
-                                                     input: String(Services.inputText(json["input"]).prefix(10_000)))
-                _ = try await bus.run(RunDecider.self, start, on: Streams.run(runId))
+                let command = RunDecider.Command.start(runId: proposed, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
+                                                       input: String(Services.inputText(json["input"]).prefix(10_000)))
+                // A retry (same Idempotency-Key) finds the first request's run and answers from its record.
+                let outcome = try await services.command(RunDecider.self, command, on: Streams.run(proposed), in: store, request, context)
+                guard case .runStarted(let started)? = outcome.events.first else { throw APIError(.internalServerError, "run not recorded") }
+                if outcome.replayed { return (started, .recorded(try await RecordedRun.read(started, in: store).replay())) }
+                let runId = started.runId
                 do {
                     let response = try await runtime.stream("/v1/responses", tenant: tenant, body: body, headers: forwarded)
                     guard response.status.code < 400 else {
                         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
                         throw RuntimeError(status: RuntimeClient.status(Int(response.status.code)), message: text.isEmpty ? "runtime http \(response.status.code)" : text)
                     }
-                    return response
+                    return (started, .live(response))
                 } catch let error as RuntimeError {
                     try? await services.recordRun(runId, .failed(error.message), store: store, tenant: tenant, requestID: context.requestID)
                     throw error
                 }
+            }
+            let runId = start.0.runId
+            let upstream: HTTPClientResponse
+            switch start.1 {
+            case .live(let response): upstream = response
+            case .recorded(let replay):
+                var replayed = headers
+                replayed[.init("X-Run-Id")!] = runId
+                replayed[.init("Idempotent-Replayed")!] = "true"
+                return Response(status: .ok, headers: replayed, body: ResponseBody(byteBuffer: replay))
             }
             // The recorder reads the runtime to the end whatever the caller does.
             let (relay, relayInput) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .unbounded)
@@ -62,12 +77,17 @@ extension API {
                     logger.error("chat run not recorded", metadata: ["run": "\(runId)", "error": "\(String(reflecting: type(of: error)))"])
                 }
             }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Run-Id")!: runId],
-                body: ResponseBody(asyncSequence: relay))
+            var live = headers
+            live[.init("X-Run-Id")!] = runId
+            return Response(status: .ok, headers: live, body: ResponseBody(asyncSequence: relay))
         }
     }
+}
+
+/// How a chat request is answered: the runtime's stream, or a retry's replay of the recorded run.
+private enum ChatStart {
+    case live(HTTPClientResponse)
+    case recorded(ByteBuffer)
 }
 
 extension Services {
