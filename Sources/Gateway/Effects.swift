@@ -27,9 +27,16 @@ struct Effects {
         }
     }
 
-    /// What a caller that found the effect done answers: the runtime's failure when the
-    /// released command failed, else null (the route answers from the views).
+    /// What a caller that found the effect done answers: the failure when it failed; for a
+    /// backup, `{lastBackup}` from the time it was recorded as taken; else null (the route
+    /// answers from the views).
     private func doneOutcome(_ effect: Row, store: EventStore) async throws -> JSONValue {
+        if let backupId = effect["backupId"]?.stringValue {
+            let backup = try await store.read { db in try store.projector.row(db, "instance", "backups", key: backupId) }
+            if backup?["status"] == "failed" { throw RuntimeError(status: 502, message: backup?["reason"]?.stringValue ?? "runtime error") }
+            guard let takenAt = backup?["takenAt"]?.integerValue else { return .null }
+            return ["lastBackup": .string(Date(timeIntervalSince1970: Double(takenAt) / 1_000).formatted(.iso8601))]
+        }
         guard let approvalId = effect["approvalId"]?.stringValue else { return .null }
         let approval = try await store.read { db in try store.projector.row(db, "approvals", "approvals", key: approvalId) }
         if approval?["outcome"]?["result"] == "failed" {

@@ -82,9 +82,15 @@ struct RuntimeJourneyTests {
             let restarted = try await client.approved(.post, "/api/openclaw/runtime/restart")
             #expect(restarted.json["data"] == ["message": "restarting"])
 
-            let backup = try await client.call(.post, "/api/openclaw/runtime/backup")
+            let backup = try await client.call(.post, "/api/openclaw/runtime/backup", idempotency: "backup-1")
             #expect(backup.status == 200)
             #expect(backup.json["data"]?["lastBackup"]?.stringValue?.hasPrefix("20") == true)
+            // A retry is the same backup, answered from its record: no second call.
+            let backupCalls = await runtime.calls.count { $0 == "POST /v1/storage/backup" }
+            let retried = try await client.call(.post, "/api/openclaw/runtime/backup", idempotency: "backup-1")
+            #expect(retried.json["data"]?["backupId"] == backup.json["data"]?["backupId"])
+            #expect(retried.json["data"]?["lastBackup"]?.stringValue?.hasPrefix("20") == true)
+            #expect(await runtime.calls.count { $0 == "POST /v1/storage/backup" } == backupCalls)
 
             _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":1000000,"reason":"welcome"}"#)
             let chat = try await client.execute(uri: "/api/openclaw/chat", method: .post, headers: headers("user_a"),
