@@ -115,14 +115,19 @@ public final class CommitJournal: Sendable {
         spareDraftURL = directory.appendingPathComponent("spare-\(UUID.random().storedSpelling).draft")
     }
 
+    /// Takes the lock, waiting up to half a second for a holder that is letting go: a process
+    /// spawned by the last holder keeps a copy of its descriptor until it runs its own program
+    /// (`O_CLOEXEC` closes it then), so a journal closed and opened again in one process can find
+    /// it held for a moment (seen in the tests, which spawn servers while others reopen journals).
     private static func lock(_ directory: URL) throws -> Int32 {
         let descriptor = open(directory.appendingPathComponent("lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw EventStoreError.syncFailed("cannot open \(directory.path)/lock: errno \(errno)") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            closeDescriptor(descriptor)
-            throw EventStoreError.journalInUse(directory.path)
+        for attempt in 0..<25 {
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return descriptor }
+            if attempt < 24 { usleep(20_000) }
         }
-        return descriptor
+        closeDescriptor(descriptor)
+        throw EventStoreError.journalInUse(directory.path)
     }
 
     /// Whether the journal in `directory` holds segments no process has open: commits that the
