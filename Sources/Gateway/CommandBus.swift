@@ -68,10 +68,12 @@ struct CommandBus {
         }
         switch answer.withLock({ $0 }) {
         case .firstRequest(let first):
+            IdempotencyMiddleware.replay?.mark()
             return Outcome(events: try first.map(DomainEvent.init), position: first.last?.position ?? 0, replayed: true)
         case .decided(let events):
             guard !events.isEmpty else { return Outcome(events: [], position: store.head, replayed: false) }
             metrics.recordAppend(events: events.count)
+            if result.isRetry { IdempotencyMiddleware.replay?.mark() }
             return Outcome(events: events, position: result.position, replayed: result.isRetry)
         }
     }

@@ -139,6 +139,8 @@ struct GatewayTests {
             #expect(again.status == 201)
             #expect(again.json["data"]?["id"] == first.json["data"]?["id"])
             #expect(again.json["position"] == first.json["position"])
+            #expect(first.headers[.init("Idempotent-Replayed")!] == nil)
+            #expect(again.headers[.init("Idempotent-Replayed")!] == "true")
             #expect(try await client.call(.get, "/api/threads").json["data"]?.arrayCount == 1)
             // The same key with another body is another request, refused: the first result is not its answer.
             let reused = try await client.call(.post, "/api/threads", body: #"{"title":"Other"}"#, idempotency: "k-1")

@@ -220,6 +220,7 @@ struct RuntimeJourneyTests {
             let again = try await client.call(.post, "/api/openclaw/tools/invoke", body: tool, idempotency: "tool-1")
             #expect(first.status == 200)
             #expect(again.json["data"] == first.json["data"])
+            #expect(again.headers[.init("Idempotent-Replayed")!] == "true")
             #expect(await runtime.toolRuns == ["sessions_list"])
             // Another key is another call.
             let other = try await client.call(.post, "/api/openclaw/tools/invoke", body: tool, idempotency: "tool-2")

@@ -63,7 +63,6 @@ extension API {
             case .recorded(let replay):
                 var replayed = headers
                 replayed[.init("X-Run-Id")!] = runId
-                replayed[.init("Idempotent-Replayed")!] = "true"
                 return Response(status: .ok, headers: replayed, body: ResponseBody(byteBuffer: replay))
             }
             // The recorder reads the runtime to the end whatever the caller does.
