@@ -20,7 +20,7 @@ struct Effects {
     @discardableResult
     func perform(_ effect: Row, tenant: TenantID, store: EventStore) async throws -> JSONValue {
         guard let id = effect["id"]?.stringValue else { return .null }
-        return try await services.streamLocks.withLocks(["\(store.identity)\neffect:\(id)"]) {
+        return try await services.inTurn("effect:\(id)", of: store) {
             let current = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: id) }
             guard let current, current["status"] == "pending" else { return try await doneOutcome(effect, store: store) }
             return try await call(current, tenant: tenant, store: store)

@@ -63,6 +63,12 @@ public final class Services: Sendable {
         }
     }
 
+    /// Runs `body` in the turn named `name` in `store`: callers with the same name and store take
+    /// turns, in arrival order (a tool call, a send's key, an outbox effect, the secrets).
+    func inTurn<T>(_ name: String, of store: EventStore, _ body: () async throws -> T) async throws -> T {
+        try await streamLocks.withLocks(["\(store.identity)\n\(name)"], body)
+    }
+
     /// A command bus on `store` that shares this server's stream cache and stream turns (every
     /// write goes through one, so the cache stays current).
     func bus(_ store: EventStore, tenant: TenantID, actor: String, requestID: String, idempotency: CommandBus.Idempotency? = nil) -> CommandBus {

@@ -75,12 +75,18 @@ public actor SimulatedRuntime {
         if let key { idempotencyKeys.append(key) }
     }
 
-    func begin(key: String) {
+    /// A call with `key` (if it has one) starts being answered.
+    func begin(key: String?) {
+        guard let key else { return }
         if keysInFlight[key, default: 0] > 0 { overlappingKeys.append(key) }
         keysInFlight[key, default: 0] += 1
     }
 
-    func end(key: String) { keysInFlight[key, default: 1] -= 1 }
+    /// A call with `key` (if it has one) has been answered.
+    func end(key: String?) {
+        guard let key else { return }
+        keysInFlight[key, default: 1] -= 1
+    }
 
     func tenant(_ id: String) -> Tenant { tenants[id] ?? Tenant() }
     func ranTool(_ tool: String, headers: [String: String]) {
@@ -118,10 +124,6 @@ struct RuntimeAuth: RouterMiddleware {
         }
         let key = request.headers[.init("Idempotency-Key")!]
         await runtime.record("\(request.method) \(request.uri.path)", key: key, providerKeys: keys)
-        guard let key else {
-            if let stall = await runtime.stall { try await Task.sleep(for: stall) }
-            return try await next(request, context)
-        }
         await runtime.begin(key: key)
         do {
             if let stall = await runtime.stall { try await Task.sleep(for: stall) }

@@ -211,7 +211,7 @@ struct RuntimeJourneyTests {
         try await withRuntime { runtime, gateway, client in
             try await client.provisionReady()
             func types() async throws -> [String] {
-                try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.map(\.type)
+                try await gateway.events().map(\.type)
             }
             let before = try await types().count
 
@@ -270,7 +270,7 @@ struct RuntimeJourneyTests {
             #expect(retried.status == 504)
             #expect(retried.json["error"] == timedOut.json["error"])
             #expect(await runtime.calls.count == calls)
-            let failed = try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.filter { $0.type == "tool.failed" }
+            let failed = try await gateway.events().filter { $0.type == "tool.failed" }
             #expect(failed.count == 1)
             #expect(try JSONParser.parse(failed[0].data)["status"] == 504)
             // The runtime got the call's id as its key: it ran the tool once, after the stall.
@@ -303,7 +303,7 @@ struct RuntimeJourneyTests {
             #expect(await runtime.toolRuns == ["sessions_list"])
             let history = try await client.call(.get, "/api/openclaw/sessions/agent:main:main/history")
             #expect(history.json["data"]?["messages"] == [["role": "user", "text": "only once"]])
-            let types = try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.map(\.type)
+            let types = try await gateway.events().map(\.type)
             #expect(types.filter { $0 == "tool.completed" }.count == 1)
             #expect(types.filter { $0 == "session.reply_received" }.count == 1)
         }
@@ -327,7 +327,7 @@ struct RuntimeJourneyTests {
             await runtime.setStall(nil)
             #expect(await runtime.overlappingKeys.isEmpty)
             #expect(await runtime.calls.filter { $0 == "POST /v1/gateway/restart" }.count == 1)
-            let types = try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.map(\.type)
+            let types = try await gateway.events().map(\.type)
             #expect(types.filter { $0 == "instance.restarted" }.count == 1)
             #expect(types.filter { $0 == "approval.executed" }.count == 2)   // the provision's and the restart's
         }
@@ -343,7 +343,7 @@ struct RuntimeJourneyTests {
                 try await client.execute(uri: "/api/openclaw/chat", method: .post, headers: headers("user_a", idempotency: key), body: ByteBuffer(string: body))
             }
             func charges() async throws -> Int {
-                try await gateway.services.stores.withTenant(TenantID("user_a")) { try await $0.read(after: 0, limit: 1_000) }.count { $0.type == "credits.charged" }
+                try await gateway.events().count { $0.type == "credits.charged" }
             }
             let first = try await chat("chat-1", body)
             let runId = try #require(first.headers[.init("X-Run-Id")!])
@@ -432,6 +432,11 @@ extension TestGateway {
     }
 
     /// The sessions view's row of a run, once the run has finished.
+    /// Every event recorded for `user`, in order.
+    func events(user: String = "user_a") async throws -> [RecordedEvent] {
+        try await services.stores.withTenant(TenantID(user)) { try await $0.read(after: 0, limit: 1_000) }
+    }
+
     func finishedRun(_ runId: String) async throws -> Row? {
         try await row("sessions", "runs", runId).flatMap { $0["status"] == "running" ? nil : $0 }
     }

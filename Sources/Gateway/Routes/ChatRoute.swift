@@ -34,7 +34,7 @@ extension API {
                 ?? json["user"]?.stringValue.map { "agent:main:openresponses-user:\($0)" } ?? "agent:main:openresponses:\(UUID.random().storedSpelling)"
             let proposed = "run_\(UUID.random().storedSpelling)"
             let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
-            let start = try await services.stores.withTenant(tenant) { store -> (RunStarted, ChatStart) in
+            let (runId, start) = try await services.stores.withTenant(tenant) { store -> (String, ChatStart) in
                 try await services.requireInstance(store)
                 let runtime = try await services.runtimeClient(for: store, tenant: tenant)
                 let command = RunDecider.Command.start(runId: proposed, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
@@ -42,7 +42,7 @@ extension API {
                 // A retry (same Idempotency-Key) finds the first request's run and answers from its record.
                 let outcome = try await services.command(RunDecider.self, command, on: Streams.run(proposed), in: store, request, context)
                 guard case .runStarted(let started)? = outcome.events.first else { throw APIError(.internalServerError, "run not recorded") }
-                if outcome.replayed { return (started, .recorded(try await RecordedRun.read(started, in: store).replay())) }
+                if outcome.replayed { return (started.runId, .recorded(try await RecordedRun.read(started, in: store).replay())) }
                 let runId = started.runId
                 do {
                     let response = try await runtime.stream("/v1/responses", tenant: tenant, body: body, headers: forwarded)
@@ -50,15 +50,14 @@ extension API {
                         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
                         throw RuntimeError(status: RuntimeClient.status(Int(response.status.code)), message: text.isEmpty ? "runtime http \(response.status.code)" : text)
                     }
-                    return (started, .live(response))
+                    return (runId, .live(response))
                 } catch let error as RuntimeError {
                     try? await services.recordRun(runId, .failed(error.message), store: store, tenant: tenant, requestID: context.requestID)
                     throw error
                 }
             }
-            let runId = start.0.runId
             let upstream: HTTPClientResponse
-            switch start.1 {
+            switch start {
             case .live(let response): upstream = response
             case .recorded(let replay):
                 var replayed = headers

@@ -138,8 +138,7 @@ extension API {
                 var payload: JSONValue = ["message": .string(body.message)]
                 if let timeout = body.timeoutSeconds { payload = ["message": .string(body.message), "timeoutSeconds": .integer(timeout)] }
                 let retry = try request.sendRetryKeys(tenant: tenant)
-                // A retry that comes while the first request is still calling the runtime waits for it.
-                return try await services.streamLocks.withLocks(retry.map { ["\(store.identity)\n\($0.runtime)"] } ?? []) {
+                func send() async throws -> Response {
                     let data = try await runtime.call(.POST, "/v1/sessions/\(Effects.segment(key))/send", tenant: tenant, body: payload, idempotencyKey: retry?.runtime)
                     let reply = data["reply"]?.stringValue ?? JSONWriter.string(data)
                     // The reply too is recorded once (its event id comes from the request's key).
@@ -148,6 +147,9 @@ extension API {
                     }
                     return Envelope.ok(data, position: outcome.position)
                 }
+                guard let retry else { return try await send() }
+                // A retry that comes while the first request is still calling the runtime waits for it.
+                return try await services.inTurn(retry.runtime, of: store, send)
             }
         }
 
@@ -179,7 +181,7 @@ extension API {
                 if let dryRun = body.dryRun { payload["dryRun"] = .bool(dryRun) }
                 // One request per call at a time: a retry that comes while the first is still
                 // calling the runtime waits for it, then goes on from how it ended.
-                return try await services.streamLocks.withLocks(["\(store.identity)\n\(stream)"]) {
+                return try await services.inTurn(stream, of: store) {
                     let state = invoked.replayed ? try await services.streamCache.state(of: stream, as: ToolCallDecider.self, in: store)
                         : ToolCallDecider.evolve(ToolCallDecider.initialState, invoked.events[0])
                     if let failure = state.failure { throw RuntimeError(status: Int(failure.status ?? 502), message: failure.error) }

@@ -67,7 +67,7 @@ extension Services {
     /// Runs `body` in the tenant's turn for secrets: a value is sealed before its event and pruned
     /// after, and no other change of the tenant's secrets comes in between.
     func withSecretsTurn<T>(_ store: EventStore, _ body: () async throws -> T) async throws -> T {
-        try await streamLocks.withLocks(["\(store.identity)\nsecrets"], body)
+        try await inTurn("secrets", of: store, body)
     }
 
     /// Deletes the sealed values no current secret names (replaced or removed ones).
