@@ -5,7 +5,7 @@ import PackageDescription
 /// On Linux the server links tcmalloc (gperftools' `tcmalloc_minimal`) when its development
 /// files are installed (`apt-get install libgoogle-perftools-dev`; `.ci/run` does): with glibc's
 /// malloc, allocation and freeing take ~9% of a command's CPU, and `bench http` runs ~10% faster
-/// with tcmalloc (README, Benchmarks). Without it the build uses the system allocator.
+/// with tcmalloc (docs/benchmarks.md). Without it the build uses the system allocator.
 /// `clawcloud bench` prints which one it runs on.
 let tcmalloc: [LinkerSetting] = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"]
     .contains { FileManager.default.fileExists(atPath: "\($0)/libtcmalloc_minimal.so") }

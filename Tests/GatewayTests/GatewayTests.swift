@@ -237,7 +237,7 @@ struct GatewayTests {
             #expect(document["openapi"] == "3.1.0")
             let paths = try #require(document["paths"]?.objectValue)
             // OpenAPI paths start with a slash and name their parameters in braces; each operation
-            // says what it takes (schemathesis checks the server against them: see the README).
+            // says what it takes (schemathesis checks the server against them: see docs/api.md).
             let append = try #require(paths["/api/threads/{id}/messages"]?["post"])
             #expect(append["requestBody"]?["required"] == true)
             #expect(append["requestBody"]?["content"]?["application/json"]?["schema"]?["required"] == ["id", "role", "parts"])

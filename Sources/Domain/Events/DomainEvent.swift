@@ -1,6 +1,6 @@
 import Foundation
 
-/// Every domain event, one case per type (the catalog of DESIGN §3; see README "Event catalog").
+/// Every domain event, one case per type (the catalog: docs/architecture.md, "Event catalog").
 ///
 /// `DomainEvent` is what deciders return and projections switch over. In the store an event is
 /// its ``type`` name, its ``schemaVersion`` and its payload as sorted-key JSON (``data()``);
