@@ -40,34 +40,15 @@ public struct DecisionContext: Sendable {
     public var now: Millis
     /// A fresh unique id.
     public var newID: @Sendable () -> String
-    /// A fresh random DM pairing code candidate (8 characters of ``PairingCode/alphabet``).
-    public var newPairingCode: @Sendable () -> String
 
     public init(
         actor: String, tenant: String, now: Millis,
-        newID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
-        newPairingCode: @escaping @Sendable () -> String = PairingCode.random
+        newID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
     ) {
         self.actor = actor
         self.tenant = tenant
         self.now = now
         self.newID = newID
-        self.newPairingCode = newPairingCode
-    }
-}
-
-/// DM pairing codes as OpenClaw makes them: 8 characters from an alphabet without 0, O, 1 or I.
-public enum PairingCode {
-    public static let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-    public static let length = 8
-
-    @Sendable public static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
-    }
-
-    public static func isValid(_ code: String) -> Bool {
-        code.count == length && code.allSatisfy(alphabet.contains)
     }
 }
 

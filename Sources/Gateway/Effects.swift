@@ -3,12 +3,16 @@ import EventStore
 import Foundation
 import Projections
 
-/// Carries out the runtime side effects the log asks for (the ``Outbox`` projection's pending
-/// rows): calls the runtime with the effect's id as idempotency key and records the outcome.
+/// Carries out the runtime side effects the log asks for (the ``Outbox`` projection's open rows)
+/// **at most once per recorded intent**, although the runtime ignores idempotency keys.
 ///
-/// A runtime that answers with an error is an outcome (recorded as failed). A runtime that
-/// cannot be reached leaves the effect pending: ``performPending(_:_:)`` runs again later (the
-/// server retries every few seconds, and after a restart).
+/// An attempt is recorded (`effect.started`) before the call. Then:
+/// - the runtime answers: the outcome is recorded (an error answer is a failed outcome);
+/// - the call could not be sent: `effect.not_applied`, and the effect is performed again later;
+/// - the answer was lost (a timeout, a broken connection, a crash): the attempt stays open and is
+///   **reconciled by observing the runtime** (``EffectReconciliation``): the outcome observed is
+///   recorded, marked as observed; only an effect that is safe to repeat and provably did not
+///   happen is attempted again.
 struct Effects {
     let services: Services
 
@@ -22,9 +26,17 @@ struct Effects {
         guard let id = effect["id"]?.stringValue else { return .null }
         return try await services.inTurn("effect:\(id)", of: store) {
             let current = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: id) }
-            guard let current, current["status"] == "pending" else { return try await doneOutcome(effect, store: store) }
-            return try await call(current, tenant: tenant, store: store)
+            guard let current, current["status"] != "done" else { return try await doneOutcome(effect, store: store) }
+            if current["status"] == "started" { return try await reconcile(current, tenant: tenant, store: store) }
+            return try await attempt(current, tenant: tenant, store: store)
         }
+    }
+
+    /// Performs the effect within the configured wait: its outcome, or nil when it is still under
+    /// way (it goes on in the background; its outcome arrives on `/api/stream`).
+    func perform(_ effect: Row, tenant: TenantID, store: EventStore, within wait: Duration) async throws -> JSONValue? {
+        let work = services.background.start { try await perform(effect, tenant: tenant, store: store) }
+        return try await work.value(within: wait)
     }
 
     /// What a caller that found the effect done answers: the failure when it failed; for a
@@ -45,63 +57,148 @@ struct Effects {
         return .null
     }
 
-    private func call(_ effect: Row, tenant: TenantID, store: EventStore) async throws -> JSONValue {
-        guard let runtime = services.runtime else {
-            throw APIError(.conflict, "no OpenClaw runtime is configured (CLAWCLOUD_RUNTIME_URL and CLAWCLOUD_SERVICE_TOKEN)")
-        }
+    /// Records an attempt, calls the runtime once, and records what it answered.
+    private func attempt(_ effect: Row, tenant: TenantID, store: EventStore) async throws -> JSONValue {
         guard let id = effect["id"]?.stringValue, let kind = effect["kind"]?.stringValue else { return .null }
-        let approvalId = effect["approvalId"]?.stringValue ?? ""
-        var data: JSONValue = .null
-        var failure: String?
+        let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: id)
+        _ = try await bus.run(EffectDecider.self, .start(effectId: id, kind: kind, boot: services.boot), on: Streams.effect(id))
+        let data: JSONValue
         do {
-            switch kind {
-            case "provision": data = try await runtime.call(.GET, "/v1/status", tenant: tenant, idempotencyKey: id)
-            case "restart": data = try await runtime.call(.POST, "/v1/gateway/restart", tenant: tenant, idempotencyKey: id)
-            case "stop": data = try await runtime.call(.POST, "/v1/gateway/stop", tenant: tenant, idempotencyKey: id)
-            case "backup": data = try await runtime.call(.POST, "/v1/storage/backup", tenant: tenant, idempotencyKey: id)
-            case "approve_device":
-                let requestId = effect["requestId"]?.stringValue ?? ""
-                data = try await runtime.call(.POST, "/v1/devices/\(Self.segment(requestId))/approve", tenant: tenant, idempotencyKey: id)
-            case "approve_pairing":
-                let channel = effect["channel"]?.stringValue ?? ""
-                data = try await runtime.call(.POST, "/v1/pairing/\(Self.segment(channel))/approve", tenant: tenant,
-                                              body: ["code": effect["code"] ?? .null, "notify": effect["notify"] ?? false], idempotencyKey: id)
-            default: return .null
-            }
+            data = try await call(effect, kind: kind, tenant: tenant, store: store)
         } catch let error as RuntimeError where !error.unreachable {
-            failure = error.message
+            try await record(effect, .failure(error.message), tenant: tenant, store: store)
+            throw error
+        } catch let error as RuntimeError where !error.mayHaveRun {
+            // Never sent: the effect may be performed again.
+            _ = try await bus.run(EffectDecider.self, .recordNotApplied(effectId: id, reason: error.message), on: Streams.effect(id))
+            services.retrier.withLock { $0 }?.remember(tenant)
+            throw error
         } catch let error as RuntimeError {
+            // Maybe performed: the attempt stays open, to be reconciled by observing.
             services.retrier.withLock { $0 }?.remember(tenant)
             throw error
         }
-        let outcome = failure
+        if kind == "approve_device", data["approved"] == false {
+            let requestId = effect["requestId"]?.stringValue ?? ""
+            try await record(effect, .failure("the runtime answered approved:false: request \(requestId) is unknown to it or expired"), tenant: tenant, store: store)
+            return data
+        }
+        try await record(effect, .success(data), tenant: tenant, store: store)
+        return data
+    }
+
+    /// An open attempt whose answer was lost: observe the runtime, record what it shows, or
+    /// attempt again when it is safe and the effect provably did not happen.
+    private func reconcile(_ effect: Row, tenant: TenantID, store: EventStore) async throws -> JSONValue {
+        guard let id = effect["id"]?.stringValue, let kind = effect["kind"]?.stringValue else { return .null }
+        let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: id)
+        let requestId = effect["requestId"]?.stringValue, code = effect["code"]?.stringValue
+        guard let read = EffectReconciliation.read(for: kind, requestId: requestId, channel: effect["channel"]?.stringValue, code: code) else {
+            // Safe to repeat as it is (a status read, a stop).
+            _ = try await bus.run(EffectDecider.self, .recordNotApplied(effectId: id, reason: "repeated: safe to repeat"), on: Streams.effect(id))
+            return try await attempt(effect, tenant: tenant, store: store)
+        }
+        let runtime = try await services.runtimeClient(for: store, tenant: tenant)
+        let observer = RuntimeObserver(services: services, store: store, tenant: tenant, requestID: id)
+        let observation: EffectReconciliation.Observation
+        var status: ObservedStatus?
+        switch read {
+        case .status:
+            status = try await observer.status(try await runtime.call(.GET, "/v1/status"))
+            guard let status else { throw RuntimeError(status: 502, message: "runtime status: invalid response") }
+            observation = .status(status)
+        case .devices:
+            let devices = try await observer.devices(try await runtime.call(.GET, "/v1/devices"))
+            observation = .devices(pending: Set(devices.pending.map(\.requestId)), pairedDeviceIds: devices.pairedDeviceIds)
+        case .pairing(let channel, _):
+            let requests = try await observer.pairing(channel: channel, try await runtime.call(.GET, "/v1/pairing/\(Self.segment(channel))"))
+            observation = .pairing(pendingCodes: Set(requests.map(\.code)))
+        }
+        let verdict = EffectReconciliation.verdict(kind: kind, startedAt: effect["startedAt"]?.integerValue ?? 0, requestId: requestId,
+                                                   deviceId: effect["deviceId"]?.stringValue, code: code, observation)
+        switch verdict {
+        case .done(let succeeded, let detail):
+            let lastBackup = status?.lastBackup.map { JSONValue.string(Date(timeIntervalSince1970: Double($0) / 1_000).formatted(.iso8601)) }
+            let data: JSONValue = lastBackup.map { ["lastBackup": $0] } ?? .null
+            try await record(effect, succeeded ? .success(data) : .failure(detail), observed: detail, backupAt: status?.lastBackup, tenant: tenant, store: store)
+            if !succeeded { throw RuntimeError(status: 502, message: detail) }
+            return data
+        case .notApplied(let reason):
+            _ = try await bus.run(EffectDecider.self, .recordNotApplied(effectId: id, reason: reason), on: Streams.effect(id))
+            return try await attempt(effect, tenant: tenant, store: store)
+        case .wait:
+            services.retrier.withLock { $0 }?.remember(tenant)
+            throw RuntimeError(status: 504, message: "the runtime is still carrying out \(kind)", unreachable: true, mayHaveRun: true)
+        }
+    }
+
+    /// The effect's one runtime call. Provider keys go on every call that may start the gateway
+    /// (all but stop and backup).
+    private func call(_ effect: Row, kind: String, tenant: TenantID, store: EventStore) async throws -> JSONValue {
+        let runtime = try await services.runtimeClient(for: store, tenant: tenant, keys: !["stop", "backup"].contains(kind))
+        switch kind {
+        case "provision": return try await runtime.call(.GET, "/v1/status")
+        case "restart": return try await runtime.call(.POST, "/v1/gateway/restart")
+        case "stop": return try await runtime.call(.POST, "/v1/gateway/stop")
+        case "backup": return try await runtime.call(.POST, "/v1/storage/backup")
+        case "approve_device":
+            return try await runtime.call(.POST, "/v1/devices/\(Self.segment(effect["requestId"]?.stringValue ?? ""))/approve")
+        case "approve_pairing":
+            return try await runtime.call(.POST, "/v1/pairing/\(Self.segment(effect["channel"]?.stringValue ?? ""))/approve",
+                                          body: ["code": effect["code"] ?? .null, "notify": effect["notify"] ?? false])
+        default: return .null
+        }
+    }
+
+    private enum Outcome {
+        case success(JSONValue)
+        case failure(String)
+    }
+
+    /// Records how the effect ended: its kind's own event and, for an approval's effect,
+    /// `approval.executed`. `observed` (the observation's detail) marks an outcome seen on the
+    /// runtime rather than answered by it.
+    private func record(_ effect: Row, _ outcome: Outcome, observed: String? = nil, backupAt: Millis? = nil, tenant: TenantID, store: EventStore) async throws {
+        guard let id = effect["id"]?.stringValue, let kind = effect["kind"]?.stringValue else { return }
+        let (failure, data): (String?, JSONValue) = switch outcome {
+        case .success(let answered): (nil, answered)
+        case .failure(let message): (message, .null)
+        }
         let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: id)
         let backupId = effect["backupId"]?.stringValue ?? ""
+        let requestId = effect["requestId"]?.stringValue ?? ""
+        let approvalId = effect["approvalId"]?.stringValue ?? ""
         let runtimeName = "openclaw-\(tenant.rawValue.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.map(String.init).joined())"
+        let lastBackup = backupAt ?? data["lastBackup"]?.stringValue.flatMap(RuntimeObserver.millis)
         let approvalStream = Streams.approval(approvalId)
-        _ = try await bus.run(reading: [.stream(Streams.instance, as: InstanceDecider.self), .stream(approvalStream, as: ApprovalDecider.self)]) { states, context in
+        let deviceStream = Streams.device(requestId)
+        _ = try await bus.run(reading: [.stream(Streams.instance, as: InstanceDecider.self), .stream(approvalStream, as: ApprovalDecider.self),
+                                        .stream(deviceStream, as: DevicePairingDecider.self)]) { states, context in
             let instance = states[Streams.instance, as: InstanceDecider.self]
             let approval = states[approvalStream, as: ApprovalDecider.self]
             var events: [DomainEvent] = []
             switch kind {
             case "provision":
-                events = try InstanceDecider.decide(outcome.map { .recordProvisionFailed(reason: $0) } ?? .recordProvisioned(runtimeName: runtimeName), instance, context)
+                events = try InstanceDecider.decide(failure.map { .recordProvisionFailed(reason: $0) } ?? .recordProvisioned(runtimeName: runtimeName), instance, context)
             case "restart":
-                events = try InstanceDecider.decide(outcome.map { .recordRestartFailed(reason: $0) } ?? .recordRestarted, instance, context)
+                events = try InstanceDecider.decide(failure.map { .recordRestartFailed(reason: $0) } ?? .recordRestarted, instance, context)
             case "backup":
-                return try InstanceDecider.decide(outcome.map { .recordBackupFailed(backupId: backupId, reason: $0) }
-                    ?? .recordBackupTaken(backupId: backupId, objectKey: "openclaw/\(tenant.rawValue)/\(backupId).tar.gz", bytes: nil, sha256: nil),
+                return try InstanceDecider.decide(failure.map { .recordBackupFailed(backupId: backupId, reason: $0) }
+                    ?? .recordBackupTaken(backupId: backupId, objectKey: "openclaw/\(tenant.rawValue)/\(backupId).tar.gz", bytes: nil, sha256: nil,
+                                          at: lastBackup, observed: observed != nil),
                     instance, context)
+            case "approve_device" where failure != nil:
+                events = try DevicePairingDecider.decide(.recordNotPaired(requestId: requestId), states[deviceStream, as: DevicePairingDecider.self], context)
             default: break
             }
             return events + (try ApprovalDecider.decide(
-                .recordExecuted(approvalId: approvalId, outcome: outcome == nil ? .succeeded : .failed, detail: outcome), approval, context))
+                .recordExecuted(approvalId: approvalId, outcome: failure == nil ? .succeeded : .failed, detail: failure ?? observed, observed: observed != nil),
+                approval, context))
         }
-        if let outcome { throw RuntimeError(status: 502, message: outcome) }
-        return data
     }
 
-    /// Performs every pending effect of the tenant; returns how many are still pending.
+    /// Performs every open effect of the tenant that no caller in this process is performing;
+    /// returns how many are still open.
     @discardableResult
     func performPending(_ tenant: TenantID, _ store: EventStore) async -> Int {
         let pending = (try? await store.read { db in try store.projector.rows(db, "outbox", "effects", RowQuery(scope: "pending", order: .ascending, limit: 100)) }) ?? []

@@ -10,9 +10,22 @@ import NIOCore
 /// `detail`) alongside.
 public enum Envelope {
     public static func ok(_ data: JSONValue, status: HTTPResponse.Status = .ok, position: Int64? = nil) -> Response {
+        json(okBytes(data, position: position), status: status)
+    }
+
+    /// The bytes of a success envelope (what ``ok(_:status:position:)`` answers).
+    static func okBytes(_ data: JSONValue, position: Int64? = nil) -> [UInt8] {
         var body: [String: JSONValue] = ["ok": true, "data": data, "error": .null]
         if let position { body["position"] = .integer(position) }
-        return response(.object(body), status: status, contentType: "application/json; charset=utf-8")
+        var bytes: [UInt8] = []
+        JSONWriter.write(.object(body), into: &bytes)
+        return bytes
+    }
+
+    /// A JSON response of `bytes` (an envelope).
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "private, no-store, no-cache, must-revalidate"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     public static func error(_ error: APIError) -> Response {

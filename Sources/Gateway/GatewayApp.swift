@@ -25,6 +25,9 @@ public enum GatewayApp {
         tenant.addStreamRoute()
         tenant.addApprovalRoutes()
         tenant.addOpenClawRoutes()
+        tenant.addPairingRoutes()
+        tenant.addSessionRoutes()
+        tenant.addToolRoutes()
         tenant.addSecretRoutes()
         tenant.addChatRoute()
 

@@ -11,6 +11,7 @@ import Foundation
 /// | `CLAWCLOUD_SERVICE_TOKEN` | the token ClawCloud and the runtime share (both directions) |
 /// | `CLAWCLOUD_ENCRYPTION_KEY` | 32 bytes, hex or base64: encrypts secrets at rest |
 /// | `CLAWCLOUD_DEFAULT_MODEL` | the model the runtime uses when a request names none (`x-openclaw-default-model`) |
+/// | `CLAWCLOUD_RUNTIME_TIMEOUT_S` | how long a runtime call may take (default 210: a 90 s cold start and a 120 s send) |
 public struct GatewayConfiguration: Sendable {
     public var internalKey: String
     public var adminUserIDs: Set<String>
@@ -28,8 +29,12 @@ public struct GatewayConfiguration: Sendable {
     public var heartbeat: Duration = .seconds(15)
     /// Changes a stream client may fall behind by before it is dropped (it resumes with `Last-Event-ID`).
     public var streamBuffer = 10_000
-    /// How long a runtime call may take before it counts as unreachable (retried later).
-    public var runtimeTimeoutSeconds = 30
+    /// How long a runtime call may take before its answer counts as lost: a cold start takes up
+    /// to 90 s, a session send up to 120 s.
+    public var runtimeTimeoutSeconds = 210
+    /// How long a caller waits for a runtime side effect before it is answered
+    /// `202 {status: "in_progress", effectId}` (the effect goes on; its outcome arrives on the stream).
+    public var effectWait: Duration = .seconds(25)
     /// Credits charged per token of chat usage, in micro-USD.
     public var microsPerToken: Int64 = 2
 
@@ -60,6 +65,12 @@ public struct GatewayConfiguration: Sendable {
                 throw ConfigurationError("CLAWCLOUD_DEFAULT_MODEL must be 1-200 printable ASCII characters without spaces, e.g. openai/gpt-4o-mini")
             }
             defaultModel = model
+        }
+        if let text = environment["CLAWCLOUD_RUNTIME_TIMEOUT_S"], !text.isEmpty {
+            guard let seconds = Int(text), (1...3_600).contains(seconds) else {
+                throw ConfigurationError("CLAWCLOUD_RUNTIME_TIMEOUT_S must be a whole number of seconds in 1...3600")
+            }
+            runtimeTimeoutSeconds = seconds
         }
         if let text = environment["CLAWCLOUD_ENCRYPTION_KEY"], !text.isEmpty {
             guard let bytes = Self.keyBytes(text) else {

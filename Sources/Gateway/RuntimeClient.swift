@@ -4,24 +4,29 @@ import EventStore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
-/// Calls the tenant's OpenClaw runtime over its HTTP contract: the service token, the tenant in
-/// `x-oa-instance-id`, JSON bodies, the `{ok, data | error:{code, message}}` envelope. Side
-/// effects carry an `Idempotency-Key`, so a call repeated after a crash is recognisable.
+/// Calls one tenant's OpenClaw runtime over its HTTP contract: the service token, the instance's
+/// sandbox id in `x-oa-instance-id`, JSON bodies, the `{ok, data | error:{code, message, details}}`
+/// envelope (see docs/runtime-contract.md).
 ///
-/// Failures are ``RuntimeError``s: the runtime's own error (with its status), or the runtime
-/// unreachable or too slow (a 502 or 504 to our caller; the outbox retries those later).
+/// The runtime ignores idempotency keys: a call it received runs, and a repeated call runs again.
+/// So a failure says whether the call may have reached it (``RuntimeError/mayHaveRun``): a call
+/// that could not be sent is safe to make again; one whose answer was lost is not.
 public struct RuntimeClient: Sendable {
     let baseURL: String
     let serviceToken: String
     let timeout: TimeAmount
     let http: HTTPClient
-    /// Headers every call carries besides the contract's own (a tenant's provider keys).
+    /// The id the runtime knows the tenant's instance by (see ``SandboxID``).
+    public let sandbox: String
+    /// Headers every call carries besides the contract's own (the default model, a tenant's provider keys).
     private(set) var headers: [(String, String)] = []
 
-    public init(baseURL: String, serviceToken: String, timeout: TimeAmount = .seconds(30), http: HTTPClient = .shared) {
+    public init(baseURL: String, serviceToken: String, sandbox: String = "", timeout: TimeAmount = .seconds(210), http: HTTPClient = .shared) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.serviceToken = serviceToken
+        self.sandbox = sandbox
         self.timeout = timeout
         self.http = http
     }
@@ -33,53 +38,58 @@ public struct RuntimeClient: Sendable {
         return client
     }
 
+    /// This client, for the instance the runtime knows as `sandbox`.
+    func on(_ sandbox: String) -> RuntimeClient {
+        var client = RuntimeClient(baseURL: baseURL, serviceToken: serviceToken, sandbox: sandbox, timeout: timeout, http: http)
+        client.headers = headers
+        return client
+    }
+
     /// A JSON call; returns the envelope's `data`.
-    public func call(_ method: HTTPMethod, _ path: String, tenant: TenantID, body: JSONValue? = nil, idempotencyKey: String? = nil) async throws -> JSONValue {
-        var request = self.request(path, tenant: tenant)
+    public func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws -> JSONValue {
+        var request = self.request(path)
         request.method = method
-        if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.data(body))) }
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
             response = try await http.execute(request, timeout: timeout)
             bytes = try await response.body.collect(upTo: 8 << 20)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            throw RuntimeError(status: 504, message: "the OpenClaw runtime did not answer in time", unreachable: true)
         } catch {
-            throw RuntimeError(status: 502, message: "the OpenClaw runtime is unreachable", unreachable: true)
+            throw RuntimeError(error)
         }
         let envelope = bytes.withUnsafeReadableBytes { try? JSONParser.parse(Data($0)) }
         guard let envelope, case .bool(let ok)? = envelope["ok"] else {
             throw RuntimeError(status: Self.status(Int(response.status.code)), message: "runtime http \(response.status.code): invalid response")
         }
         guard ok else {
-            let message = envelope["error"]?["message"]?.stringValue ?? "runtime error"
+            var message = envelope["error"]?["message"]?.stringValue ?? "runtime error"
+            if let detail = envelope["error"]?["details"]?["message"]?.stringValue, !detail.isEmpty { message += ": \(detail)" }
             throw RuntimeError(status: Self.status(Int(response.status.code)), message: message)
         }
         return envelope["data"] ?? .null
     }
 
     /// A streaming call (`/v1/responses`): the response, its body not yet read.
-    public func stream(_ path: String, tenant: TenantID, body: ByteBuffer, headers: [(String, String)]) async throws -> HTTPClientResponse {
-        var request = self.request(path, tenant: tenant)
+    public func stream(_ path: String, body: ByteBuffer, headers: [(String, String)]) async throws -> HTTPClientResponse {
+        var request = self.request(path)
         request.method = .POST
         request.headers.replaceOrAdd(name: "accept", value: "text/event-stream")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(body)
         do {
-            return try await http.execute(request, timeout: .seconds(120))
+            return try await http.execute(request, timeout: timeout)
         } catch {
-            throw RuntimeError(status: 502, message: "the OpenClaw runtime is unreachable", unreachable: true)
+            throw RuntimeError(error)
         }
     }
 
-    private func request(_ path: String, tenant: TenantID) -> HTTPClientRequest {
+    private func request(_ path: String) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: baseURL + path)
         request.headers.add(name: "accept", value: "application/json")
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "x-openagents-service-token", value: serviceToken)
-        request.headers.add(name: "x-oa-instance-id", value: tenant.rawValue)
+        request.headers.add(name: "x-oa-instance-id", value: sandbox)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         return request
     }
@@ -92,6 +102,31 @@ public struct RuntimeClient: Sendable {
 public struct RuntimeError: Error, Sendable {
     public let status: Int
     public let message: String
-    /// True when the runtime could not be reached (or timed out): worth retrying later.
+    /// True when no answer came: the runtime could not be reached, or did not answer in time.
     public var unreachable = false
+    /// True when the call may have reached the runtime and run there (its answer was lost: a
+    /// timeout, a connection that broke after the request was sent). Never true for a call that
+    /// could not be sent.
+    public var mayHaveRun = false
+
+    public init(status: Int, message: String, unreachable: Bool = false, mayHaveRun: Bool = false) {
+        self.status = status
+        self.message = message
+        self.unreachable = unreachable
+        self.mayHaveRun = mayHaveRun
+    }
+
+    /// What a transport failure means: a connection that could not be made sent nothing; any
+    /// other failure (a timeout, a broken connection) may have come after the runtime got the call.
+    init(_ error: any Error) {
+        if let error = error as? HTTPClientError, error == .connectTimeout {
+            self.init(status: 502, message: "the OpenClaw runtime is unreachable", unreachable: true)
+        } else if error is NIOConnectionError || (error as? IOError)?.errnoCode == ECONNREFUSED {
+            self.init(status: 502, message: "the OpenClaw runtime is unreachable", unreachable: true)
+        } else if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
+            self.init(status: 504, message: "the OpenClaw runtime did not answer in time", unreachable: true, mayHaveRun: true)
+        } else {
+            self.init(status: 502, message: "the connection to the OpenClaw runtime broke off", unreachable: true, mayHaveRun: true)
+        }
+    }
 }

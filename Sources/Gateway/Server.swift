@@ -23,7 +23,9 @@ public enum Server {
         services.retrier.withLock { $0 = retrier }
         let sweeper = ExpirySweeper(services: services)
         services.sweeper.withLock { $0 = sweeper }
-        let group = ServiceGroup(configuration: .init(services: alongside + [app, retrier, sweeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // The background work stops after the server (no new work), and waits for what is under way.
+        let group = ServiceGroup(configuration: .init(services: alongside + [services.background, app, retrier, sweeper],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

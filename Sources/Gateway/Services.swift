@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import EventStore
 import Hummingbird
 import Logging
@@ -24,6 +25,11 @@ public final class Services: Sendable {
     let retrier = Mutex<OutboxRetrier?>(nil)
     /// Set by the server: records expiries.
     let sweeper = Mutex<ExpirySweeper?>(nil)
+    /// Work that outlives its request (effects answered `in_progress`, chat recordings).
+    public let background = BackgroundWork()
+    /// This server process: an effect attempt recorded by another process and left without an
+    /// outcome was cut short by a crash or a restart.
+    let boot = UUID().uuidString.lowercased()
 
     public init(configuration: GatewayConfiguration, stores: Stores, logger: Logger) {
         self.configuration = configuration

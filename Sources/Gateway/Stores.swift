@@ -77,6 +77,7 @@ public final class Stores: Sendable {
                 try await store.write { db in
                     try SecretTable.create(db)
                     try SecretTable.prune(db, projector)
+                    try RetainedResponses.create(db)
                 }
             }
             if !built.isEmpty {

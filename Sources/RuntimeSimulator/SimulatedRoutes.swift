@@ -2,122 +2,167 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The `/v1` routes of the simulated runtime (reference Part A §2.3), with its validation messages.
+/// The `/v1` routes of the simulated runtime, answering as the real worker and its pinned
+/// gateway do (shapes, statuses and messages).
 struct SimulatedRoutes {
     let runtime: SimulatedRuntime
+
+    /// Tools the gateway never serves over HTTP.
+    static let nonHTTPTools: Set<String> = ["exec", "shell", "spawn", "apply_patch"]
 
     func add(to v1: RouterGroup<BasicRequestContext>) {
         let runtime = runtime
         v1.get("status") { request, _ in
-            let tenant = await runtime.tenant(Self.tenantID(request))
+            let (id, keys) = try await Self.begin(request, runtime, "GET /v1/status")
+            await runtime.ensureGateway(id, keys: keys)
+            let sandbox = await runtime.sandbox(id)
             return RuntimeEnvelope.ok([
-                "gateway": ["status": tenant.gateway], "lastBackup": tenant.lastBackup as Any? ?? NSNull(),
+                "gateway": ["status": sandbox.gateway.rawValue], "lastBackup": sandbox.lastBackup as Any? ?? NSNull(),
                 "container": ["instanceType": "standard-4"], "version": ["clawdbot": "simulated"],
             ])
         }
         v1.post("gateway/restart") { request, _ in
-            await runtime.update(Self.tenantID(request)) { $0.gateway = "running" }
+            let (id, keys) = try await Self.begin(request, runtime, "POST /v1/gateway/restart")
+            await runtime.restartGateway(id, keys: keys)
             return RuntimeEnvelope.ok(["message": "restarting"])
         }
         v1.post("gateway/stop") { request, _ in
-            await runtime.update(Self.tenantID(request)) { $0.gateway = "stopped" }
+            let (id, _) = try await Self.begin(request, runtime, "POST /v1/gateway/stop")
+            await runtime.update(id) { $0.gateway = .stopped }
             return RuntimeEnvelope.ok(["stopped": true])
         }
         v1.post("storage/backup") { request, _ in
-            let now = ISO8601DateFormatter().string(from: Date())
-            await runtime.update(Self.tenantID(request)) { $0.lastBackup = now }
-            return RuntimeEnvelope.ok(["lastBackup": now])
+            let (id, _) = try await Self.begin(request, runtime, "POST /v1/storage/backup")
+            let format = ISO8601DateFormatter()
+            format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let at = format.string(from: await runtime.now)
+            await runtime.update(id) { $0.lastBackup = at }
+            return RuntimeEnvelope.ok(["lastBackup": at])
         }
         v1.get("devices") { request, _ in
-            let tenant = await runtime.tenant(Self.tenantID(request))
-            return RuntimeEnvelope.ok(["pending": tenant.pendingDevices, "paired": tenant.pairedDevices])
+            let (id, keys) = try await Self.begin(request, runtime, "GET /v1/devices")
+            await runtime.ensureGateway(id, keys: keys)
+            let now = await runtime.now
+            let sandbox = await runtime.update(id) { sandbox in sandbox.prune(now: now); return sandbox }
+            return RuntimeEnvelope.ok(["pending": sandbox.pendingDevices.map(\.json), "paired": sandbox.pairedDevices.map(\.json)])
         }
         v1.post("devices/:requestId/approve") { request, context in
-            guard let requestId = context.parameters.get("requestId"), !requestId.isEmpty else {
-                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "requestId is required")
-            }
-            var approved = false
-            await runtime.update(Self.tenantID(request)) { tenant in
-                if let index = tenant.pendingDevices.firstIndex(where: { $0["requestId"] == requestId }) {
-                    tenant.pairedDevices.append(tenant.pendingDevices.remove(at: index))
-                }
-                approved = true
+            let (id, keys) = try await Self.begin(request, runtime, "POST /v1/devices/:requestId/approve")
+            let requestId = context.parameters.get("requestId") ?? ""
+            await runtime.ensureGateway(id, keys: keys)
+            let now = await runtime.now
+            let nowMs = await runtime.nowMs
+            // An unknown or expired request is not an error: `{approved:false}` (the CLI exits 1).
+            let approved = await runtime.update(id) { sandbox -> Bool in
+                sandbox.prune(now: now)
+                guard let index = sandbox.pendingDevices.firstIndex(where: { $0.requestId == requestId }) else { return false }
+                sandbox.pairedDevices.append(.init(device: sandbox.pendingDevices.remove(at: index), approvedAtMs: nowMs))
+                return true
             }
             return RuntimeEnvelope.ok(["approved": approved, "requestId": requestId])
         }
         v1.get("pairing/:channel") { request, context in
-            let channel = context.parameters.get("channel") ?? ""
-            let tenant = await runtime.tenant(Self.tenantID(request))
-            return RuntimeEnvelope.ok(["channel": channel, "requests": tenant.pairing[channel] ?? []])
+            let (id, keys) = try await Self.begin(request, runtime, "GET /v1/pairing/:channel")
+            let channel = (context.parameters.get("channel") ?? "").trimmingCharacters(in: .whitespaces)
+            await runtime.ensureGateway(id, keys: keys)
+            let now = await runtime.now
+            let requests = await runtime.update(id) { sandbox in sandbox.prune(now: now); return sandbox.pairing[channel] ?? [] }
+            return RuntimeEnvelope.ok(["channel": channel, "requests": requests.map(\.json)])
         }
         v1.post("pairing/:channel/approve") { request, context in
-            let channel = context.parameters.get("channel") ?? ""
-            guard let body = try await Self.body(request), let code = body["code"] as? String, !code.isEmpty else {
-                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "code is required")
+            let (id, keys) = try await Self.begin(request, runtime, "POST /v1/pairing/:channel/approve")
+            let channel = (context.parameters.get("channel") ?? "").trimmingCharacters(in: .whitespaces)
+            let body = try await Self.body(request)
+            let code = (body?["code"] as? String)?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard !code.isEmpty else { return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "code is required") }
+            await runtime.ensureGateway(id, keys: keys)
+            let now = await runtime.now
+            let found = await runtime.update(id) { sandbox -> Bool in
+                sandbox.prune(now: now)
+                guard let index = sandbox.pairing[channel]?.firstIndex(where: { $0.code == code }) else { return false }
+                sandbox.pairing[channel]?.remove(at: index)
+                return true
             }
-            await runtime.update(Self.tenantID(request)) { $0.pairing[channel]?.removeAll { $0["code"] == code } }
-            return RuntimeEnvelope.ok(["approved": true, "channel": channel, "code": code, "stdout": "Approved \(code)", "stderr": ""])
+            // The CLI fails for a code it does not hold pending; the worker answers 500.
+            guard found else {
+                return RuntimeEnvelope.error(.internalServerError, code: "internal_error", message: "failed to approve pairing request",
+                                             details: ["message": "Error: No pending pairing request found for code: \(code)"])
+            }
+            return RuntimeEnvelope.ok(["approved": true, "channel": channel, "code": code, "stdout": "Approved \(channel) sender.", "stderr": ""])
         }
         v1.post("tools/invoke") { request, _ in
-            try await Self.once(request, runtime) {
-                guard let body = try await Self.body(request), let tool = body["tool"] as? String, !tool.isEmpty else {
-                    return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "tool is required")
-                }
-                if let args = body["args"], !(args is [String: Any]) {
-                    return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "args must be an object")
-                }
-                if let headers = body["headers"], !(headers is [String: Any]) {
-                    return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "headers must be an object")
-                }
-                await runtime.ranTool(tool, headers: body["headers"] as? [String: String] ?? [:])
-                return RuntimeEnvelope.ok(["content": [["type": "text", "text": "simulated \(tool) result \(UUID().uuidString.lowercased())"]]])
+            let (id, keys) = try await Self.begin(request, runtime, "POST /v1/tools/invoke")
+            guard let body = try await Self.body(request) else {
+                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "invalid json body")
             }
+            let tool = (body["tool"] as? String)?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard !tool.isEmpty else { return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "tool is required") }
+            if let args = body["args"], !(args is [String: Any]) {
+                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "args must be an object")
+            }
+            if let headers = body["headers"], !(headers is [String: Any]) {
+                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "headers must be an object")
+            }
+            await runtime.ensureGateway(id, keys: keys)
+            var args = body["args"] as? [String: Any] ?? [:]
+            if let action = body["action"] as? String { args["action"] = action }
+            return await Self.invoke(tool, args: args, sessionKey: body["sessionKey"] as? String, headers: body["headers"] as? [String: String] ?? [:],
+                                     sandbox: id, runtime)
         }
         v1.get("sessions") { request, _ in
-            let tenant = await runtime.tenant(Self.tenantID(request))
-            let sessions = tenant.sessions.keys.sorted().map { key in
-                ["key": key, "kind": "direct", "channel": "webchat", "totalTokens": (tenant.sessions[key]?.count ?? 0) * 10] as [String: Any]
-            }
-            return RuntimeEnvelope.ok(["sessions": sessions])
+            let (id, keys) = try await Self.begin(request, runtime, "GET /v1/sessions")
+            await runtime.ensureGateway(id, keys: keys)
+            // Bad query values are ignored, not refused.
+            let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+            return RuntimeEnvelope.ok(await Self.sessionsList(sandbox: id, limit: limit, runtime))
         }
         v1.get("sessions/:sessionKey/history") { request, context in
-            let key = context.parameters.get("sessionKey") ?? ""
-            let messages = await runtime.tenant(Self.tenantID(request)).sessions[key] ?? []
-            return RuntimeEnvelope.ok(["sessionKey": key, "messages": messages.map { ["role": "user", "text": $0] }])
+            let (id, keys) = try await Self.begin(request, runtime, "GET /v1/sessions/:sessionKey/history")
+            let key = (context.parameters.get("sessionKey") ?? "").removingPercentEncoding ?? ""
+            await runtime.ensureGateway(id, keys: keys)
+            return RuntimeEnvelope.ok(await Self.history(key, sandbox: id, runtime))
         }
         v1.post("sessions/:sessionKey/send") { request, context in
-            try await Self.once(request, runtime) {
-                let key = context.parameters.get("sessionKey") ?? ""
-                guard let body = try await Self.body(request), let message = body["message"] as? String, !message.isEmpty else {
-                    return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "message is required")
-                }
-                await runtime.update(Self.tenantID(request)) { $0.sessions[key, default: []].append(message) }
-                return RuntimeEnvelope.ok(["runId": "run_\(UUID().uuidString.lowercased())", "status": "ok", "reply": "Simulated reply to: \(message)"])
+            let (id, keys) = try await Self.begin(request, runtime, "POST /v1/sessions/:sessionKey/send")
+            let key = (context.parameters.get("sessionKey") ?? "").removingPercentEncoding ?? ""
+            guard let body = try await Self.body(request) else {
+                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "invalid json body")
             }
+            let message = (body["message"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            guard !message.isEmpty else { return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "message is required") }
+            if let timeout = body["timeoutSeconds"] as? Double, timeout < 0 {
+                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "timeoutSeconds must be a non-negative number")
+            }
+            await runtime.ensureGateway(id, keys: keys)
+            return RuntimeEnvelope.ok(await Self.send(message, to: key, sandbox: id, runtime))
         }
         v1.post("responses") { request, _ in
+            let (id, keys) = try await Self.begin(request, runtime, "POST /v1/responses")
             let buffer = try await request.body.collect(upTo: 20 << 20)
-            guard buffer.readableBytes > 0,
-                  let body = (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any]
-            else { return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "request body is required") }
-            return OpenResponsesStream.response(for: body, pause: await runtime.streamPause)
+            guard String(buffer: buffer).contains(where: { !$0.isWhitespace }) else {
+                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "request body is required")
+            }
+            await runtime.ensureGateway(id, keys: keys)
+            return await SimulatedResponses.answer(Data(buffer: buffer), sandbox: id, runtime)
         }
     }
 
-    /// Answers a call that repeats an earlier one's `Idempotency-Key` (same tenant) with that
-    /// call's answer; otherwise runs `handle` and keeps its answer under the key.
-    static func once(_ request: Request, _ runtime: SimulatedRuntime, _ handle: () async throws -> Response) async throws -> Response {
-        let tenant = tenantID(request)
-        guard let key = request.headers[.init("Idempotency-Key")!] else { return try await handle() }
-        if let answer = await runtime.tenant(tenant).answers[key] { return answer }
-        let answer = try await handle()
-        await runtime.update(tenant) { $0.answers[key] = answer }
-        return answer
+    /// The call's sandbox and provider keys, after the route's configured delay.
+    static func begin(_ request: Request, _ runtime: SimulatedRuntime, _ route: String) async throws -> (String, [String: String]) {
+        if let delay = await runtime.delays[route] { try await Task.sleep(for: delay) }
+        var keys: [String: String] = [:]
+        for name in RuntimeAuth.keyHeaders {
+            if let value = request.headers[.init(name)!] { keys[name] = value }
+        }
+        return (sandboxID(request), keys)
     }
 
-    static func tenantID(_ request: Request) -> String {
+    /// The first non-empty tenant header, trimmed and sanitized.
+    static func sandboxID(_ request: Request) -> String {
         for name in ["x-oa-instance-id", "x-openclaw-instance-id", "x-oa-tenant-key", "x-oa-user-id"] {
-            if let value = request.headers[.init(name)!], !value.isEmpty { return value }
+            if let value = request.headers[.init(name)!]?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
+                return SimulatedRuntime.sanitize(value)
+            }
         }
         return "openclaw-runtime"
     }
@@ -126,67 +171,73 @@ struct SimulatedRoutes {
         let buffer = try await request.body.collect(upTo: 1 << 20)
         return (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any]
     }
-}
 
-/// A streamed OpenResponses answer in the gateway's emission order (reference Part B §3).
-enum OpenResponsesStream {
-    static func response(for body: [String: Any], pause: Duration) -> Response {
-        let input = inputText(body["input"])
-        let reply = "Simulated OpenClaw here. You said: \(input)"
-        let words = reply.split(separator: " ").map(String.init)
-        let responseID = "resp_\(UUID().uuidString.lowercased())"
-        let itemID = "msg_\(UUID().uuidString.lowercased())"
-        let model = body["model"] as? String ?? "openclaw"
-        let usage = ["input_tokens": max(1, input.count / 4), "output_tokens": words.count, "total_tokens": max(1, input.count / 4) + words.count]
-        func resource(_ status: String, output: [Any], usage: [String: Int]? = nil) -> [String: Any] {
-            var response: [String: Any] = ["id": responseID, "object": "response", "created_at": Int(Date().timeIntervalSince1970),
-                                           "status": status, "model": model, "output": output]
-            if let usage { response["usage"] = usage }
-            return response
-        }
-        let part = ["type": "output_text", "text": reply]
-        let done: [String: Any] = ["type": "message", "id": itemID, "role": "assistant", "status": "completed", "content": [part]]
-        var events: [(String, [String: Any])] = [
-            ("response.created", ["response": resource("in_progress", output: [])]),
-            ("response.in_progress", ["response": resource("in_progress", output: [])]),
-            ("response.output_item.added", ["output_index": 0, "item": ["type": "message", "id": itemID, "role": "assistant", "status": "in_progress", "content": []]]),
-            ("response.content_part.added", ["item_id": itemID, "output_index": 0, "content_index": 0, "part": ["type": "output_text", "text": ""]]),
-        ]
-        for (index, word) in words.enumerated() {
-            events.append(("response.output_text.delta", ["item_id": itemID, "output_index": 0, "content_index": 0, "delta": index == 0 ? word : " " + word]))
-        }
-        events += [
-            ("response.output_text.done", ["item_id": itemID, "output_index": 0, "content_index": 0, "text": reply]),
-            ("response.content_part.done", ["item_id": itemID, "output_index": 0, "content_index": 0, "part": part]),
-            ("response.output_item.done", ["output_index": 0, "item": done]),
-            ("response.completed", ["response": resource("completed", output: [done], usage: usage)]),
-        ]
-        let chunks = events.map { type, payload -> ByteBuffer in
-            var payload = payload
-            payload["type"] = type
-            let data = (try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])) ?? Data()
-            return ByteBuffer(string: "event: \(type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
-        } + [ByteBuffer(string: "data: [DONE]\n\n")]
-        return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
-                        body: ResponseBody { writer in
-                            for chunk in chunks {
-                                try await writer.write(chunk)
-                                if pause > .zero { try await Task.sleep(for: pause) }
-                            }
-                            try await writer.finish(nil)
-                        })
+    /// A tool's result as the gateway wraps it: `{content:[{type:"text", text}], details}`.
+    static func wrapped(_ details: [String: Any]) -> [String: Any] {
+        let text = (try? JSONSerialization.data(withJSONObject: details, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return ["content": [["type": "text", "text": text]], "details": details]
     }
 
-    /// The text of the last user message: `input` as a string or as items.
-    static func inputText(_ input: Any?) -> String {
-        if let text = input as? String { return text }
-        guard let items = input as? [[String: Any]] else { return "" }
-        for item in items.reversed() where (item["role"] as? String) == "user" {
-            if let text = item["content"] as? String { return text }
-            if let parts = item["content"] as? [[String: Any]] {
-                return parts.compactMap { $0["text"] as? String }.joined(separator: " ")
-            }
+    static func invoke(_ tool: String, args: [String: Any], sessionKey: String?, headers: [String: String], sandbox id: String,
+                       _ runtime: SimulatedRuntime) async -> Response {
+        if nonHTTPTools.contains(tool) || tool.hasPrefix("fs_") {
+            return RuntimeEnvelope.error(.notFound, code: "not_found", message: "Tool not available: \(tool)",
+                                         details: ["error": ["type": "not_found", "message": "Tool not available: \(tool)"]])
         }
-        return ""
+        await runtime.ranTool(tool, headers: headers)
+        switch tool {
+        case "sessions_list":
+            return RuntimeEnvelope.ok(await sessionsList(sandbox: id, limit: args["limit"] as? Int, runtime))
+        case "sessions_history":
+            return RuntimeEnvelope.ok(await history(args["sessionKey"] as? String ?? sessionKey ?? "agent:main:main", sandbox: id, runtime))
+        case "sessions_send":
+            let key = args["sessionKey"] as? String ?? sessionKey ?? "agent:main:main"
+            return RuntimeEnvelope.ok(await send(args["message"] as? String ?? "", to: key, sandbox: id, runtime))
+        default:
+            return RuntimeEnvelope.ok(wrapped(["tool": tool, "result": "simulated \(tool) result \(UUID().uuidString.lowercased())"]))
+        }
+    }
+
+    /// `sessions_list`: the pinned gateway reports `agent:main:main` as kind `other`.
+    static func sessionsList(sandbox id: String, limit: Int?, _ runtime: SimulatedRuntime) async -> [String: Any] {
+        let sessions = await runtime.sandbox(id).sessions
+        var rows = sessions.keys.sorted().map { key -> [String: Any] in
+            let session = sessions[key]!
+            return ["key": key, "kind": key == "agent:main:main" ? "other" : session.kind, "channel": session.channel,
+                    "updatedAt": session.updatedAt, "totalTokens": session.totalTokens, "sessionId": "sess_\(SimulatedRuntime.sanitize(key))"]
+        }
+        if let limit { rows = Array(rows.prefix(limit)) }
+        return wrapped(["count": rows.count, "sessions": rows])
+    }
+
+    static func history(_ key: String, sandbox id: String, _ runtime: SimulatedRuntime) async -> [String: Any] {
+        let messages = await runtime.sandbox(id).sessions[key]?.messages ?? []
+        return wrapped(["sessionKey": key, "messages": messages.map { ["role": $0.role, "content": [["type": "text", "text": $0.text]], "timestamp": $0.at] }])
+    }
+
+    /// `sessions_send`: `{runId, status, reply?, sessionKey, delivery}`; `reply` only with `ok`.
+    /// The message reaches the session unless the send answers `error` or `forbidden`.
+    static func send(_ message: String, to key: String, sandbox id: String, _ runtime: SimulatedRuntime) async -> [String: Any] {
+        let status = await runtime.sendStatus
+        let runId = UUID().uuidString.lowercased()
+        var details: [String: Any] = ["runId": runId, "status": status, "sessionKey": key, "delivery": ["status": "pending", "mode": "announce"]]
+        switch status {
+        case "error": details["error"] = "agent run failed"
+        case "forbidden": details["error"] = "Session send is not allowed for this session"
+        default:
+            let at = await runtime.nowMs
+            await runtime.delivered(key, message)
+            let reply = "Simulated reply to: \(message)"
+            await runtime.update(id) { sandbox in
+                var session = sandbox.sessions[key] ?? .init(kind: "other", channel: "webchat", updatedAt: at)
+                session.messages.append((role: "user", text: message, at: at))
+                if status == "ok" { session.messages.append((role: "assistant", text: reply, at: at)) }
+                session.updatedAt = at
+                session.totalTokens += Int64(message.count / 4 + 1)
+                sandbox.sessions[key] = session
+            }
+            if status == "ok" { details["reply"] = reply }
+        }
+        return wrapped(details)
     }
 }

@@ -3,97 +3,165 @@ import Hummingbird
 import NIOCore
 
 /// A **simulated** OpenClaw runtime, for `clawcloud dev` and the tests: the only fake in the
-/// project, standing in for the runtime worker we cannot run here. It speaks the runtime's HTTP
-/// contract (reference Part A §2): the service token (`Authorization: Bearer` or
-/// `x-openagents-service-token`, else 401), the tenant header (`x-oa-instance-id`), the envelope
-/// `{ok, data}` / `{ok:false, error:{code, message, details}}`, and `/v1/responses` as
-/// OpenResponses SSE in the documented event order ending with `data: [DONE]`. It reports
-/// itself as `version: {clawdbot: "simulated"}`.
+/// project, standing in for the runtime worker we cannot run here. It behaves as the real one
+/// does (its behaviour read from the runtime's and the pinned gateway's source), not as a caller
+/// would wish:
 ///
-/// State is per tenant and in memory: gateway status, devices, DM pairing requests, sessions,
-/// the last backup, and the first answer to each `Idempotency-Key` of a tool call or a session
-/// send (a call repeated with the key gets that answer again and runs nothing, the contract
-/// ClawCloud relies on for retries). Every call is counted (``calls``), so tests can see what reached the runtime.
+/// - tenants are **sanitized** into sandbox ids, so `agent:x` and `agent-x` share a sandbox;
+/// - `Idempotency-Key` is **ignored**: a repeated call runs again;
+/// - the gateway is stopped until a call starts it (status, devices, pairing, tools, sessions,
+///   responses); a start takes ``coldStart``; provider-key headers take effect only at a start;
+/// - device requests and DM pairing codes are **minted by the runtime** (``connectDevice(tenant:deviceId:displayName:platform:)``,
+///   ``messageFromUnknownSender(tenant:channel:sender:)``), live 5 minutes and 1 hour, and an
+///   approval of an unknown one fails as the real one does;
+/// - session results come wrapped as the gateway's tool results (`{content, details}`);
+/// - `/v1/responses` always answers `200 text/event-stream`, a non-streamed chat as one JSON
+///   body under that label, a gateway error too; the stream is cut into byte chunks that may
+///   split a character, and can fail midway.
+///
+/// Nothing is ever pushed to ClawCloud. State is in memory. Every call is counted (``calls``)
+/// so that tests can see what reached the runtime. ``SimulatorControls`` act as devices and
+/// senders would, over HTTP, for `clawcloud dev`.
 public actor SimulatedRuntime {
-    struct Tenant {
-        var gateway = "running"
-        var lastBackup: String?
-        var pendingDevices: [[String: String]] = []
-        var pairedDevices: [[String: String]] = []
-        var pairing: [String: [[String: String]]] = [:]
-        var sessions: [String: [String]] = [:]
-        /// The first answer to each `Idempotency-Key` of a tool call or a session send.
-        var answers: [String: Response] = [:]
-    }
+    static let deviceTTLms: Int64 = 5 * 60 * 1_000
+    static let pairingTTL: TimeInterval = 3_600
+    static let maxPendingPairing = 3
+    static let codeAlphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
 
     public let serviceToken: String
-    private var tenants: [String: Tenant] = [:]
+    var sandboxes: [String: SimulatedSandbox] = [:]
+    private var clockOffset: TimeInterval = 0
+
     /// `METHOD path` of every authenticated call, in order.
     public private(set) var calls: [String] = []
-    /// Idempotency keys seen, by call (a retried side effect carries the same key).
-    public private(set) var idempotencyKeys: [String] = []
-    /// Idempotency keys a call carried while another call with the same key was still being
-    /// answered (a caller that does not wait for its first call before retrying).
-    public private(set) var overlappingKeys: [String] = []
-    private var keysInFlight: [String: Int] = [:]
-    /// Tools run, by name, in order (a call answered from an earlier one with its
-    /// `Idempotency-Key` runs nothing).
+    /// The sandbox id of each call, in the same order.
+    public private(set) var callSandboxes: [String] = []
+    /// The provider headers (`x-openclaw-*-key`, `x-openclaw-default-model`) of each call.
+    public private(set) var providerKeys: [[String: String]] = []
+    /// Tools run, by name, in order.
     public private(set) var toolRuns: [String] = []
     /// The `headers` member of each tool run, in the same order.
     public private(set) var toolHeaders: [[String: String]] = []
-    /// The provider headers (`x-openclaw-*-key`, `x-openclaw-default-model`) of each call, in
-    /// call order: what a real runtime would hand its model provider.
-    public private(set) var providerKeys: [[String: String]] = []
-    /// While set, every call hangs for this long before answering (a runtime that does not
-    /// answer in time, for testing timeouts and retries).
+    /// Messages delivered to sessions (by `send` or the `sessions_send` tool), as `key: text`.
+    public private(set) var deliveries: [String] = []
+    /// Gateway starts (cold starts and restarts), by sandbox.
+    public private(set) var starts: [String] = []
+
+    /// How long a stopped gateway takes to start (the real one waits up to 90 s).
+    public private(set) var coldStart: Duration = .zero
+    /// Extra time a route takes, by `METHOD /v1/path-pattern` (e.g. `POST /v1/gateway/restart`).
+    public private(set) var delays: [String: Duration] = [:]
+    /// While set, every call hangs this long before it is handled.
     public private(set) var stall: Duration?
-
-    public func setStall(_ stall: Duration?) { self.stall = stall }
-
-    /// The pause between the events of a streamed response (none by default).
+    /// The pause between the chunks of a streamed response.
     public private(set) var streamPause: Duration = .zero
-
-    public func setStreamPause(_ pause: Duration) { streamPause = pause }
+    /// The byte size of the chunks a streamed response is cut into (a chunk may end inside a character).
+    public private(set) var chunkSize = 61
+    /// When set, a streamed response fails with `response.failed` after this many text deltas.
+    public private(set) var failAfterDeltas: Int?
+    /// The status a session send answers with: `ok` (with a reply), `accepted`, `timeout`, `error` or `forbidden`.
+    public private(set) var sendStatus = "ok"
 
     public init(serviceToken: String) {
         self.serviceToken = serviceToken
     }
 
-    /// Adds a pending device pairing request, as a device connecting to the gateway would.
-    public func addPendingDevice(tenant: String, requestId: String, deviceId: String) {
-        tenants[tenant, default: Tenant()].pendingDevices.append(["requestId": requestId, "deviceId": deviceId, "role": "operator"])
+    // MARK: Controls
+
+    public func setColdStart(_ duration: Duration) { coldStart = duration }
+    public func setDelay(_ route: String, _ duration: Duration?) { delays[route] = duration }
+    public func setStall(_ stall: Duration?) { self.stall = stall }
+    public func setStreamPause(_ pause: Duration) { streamPause = pause }
+    public func setChunkSize(_ size: Int) { chunkSize = max(1, size) }
+    public func setFailAfterDeltas(_ count: Int?) { failAfterDeltas = count }
+    public func setSendStatus(_ status: String) { sendStatus = status }
+    /// Moves the runtime's clock (for time-to-live tests).
+    public func advanceClock(by seconds: TimeInterval) { clockOffset += seconds }
+    /// Stops a tenant's gateway, as an idle container is stopped.
+    public func stopGateway(tenant: String) { sandboxes[Self.sanitize(tenant), default: .init()].gateway = .stopped }
+
+    /// A device connects to the tenant's gateway and asks to pair: the gateway mints the request.
+    @discardableResult
+    public func connectDevice(tenant: String, deviceId: String, displayName: String? = nil, platform: String? = nil) -> String {
+        let requestId = UUID().uuidString.lowercased()
+        let device = SimulatedSandbox.PendingDevice(
+            requestId: requestId, deviceId: deviceId, publicKey: "pk_\(deviceId)", displayName: displayName, platform: platform,
+            clientId: "openclaw-control-ui", clientMode: "webchat", role: "operator", scopes: ["operator.read", "operator.write"], ts: nowMs)
+        sandboxes[Self.sanitize(tenant), default: .init()].pendingDevices.append(device)
+        return requestId
     }
 
-    /// Adds a pending DM pairing request on `channel`, as an unknown sender would.
-    public func addPairingRequest(tenant: String, channel: String, code: String, id: String) {
-        tenants[tenant, default: Tenant()].pairing[channel, default: []].append(["id": id, "code": code, "createdAt": "2026-11-25T00:00:00Z"])
+    /// An unknown sender writes to the tenant's agent on `channel`: the gateway mints a pairing
+    /// code (or returns the sender's live one); nil when 3 are already pending.
+    @discardableResult
+    public func messageFromUnknownSender(tenant: String, channel: String, sender: String) -> String? {
+        let id = Self.sanitize(tenant)
+        var sandbox = sandboxes[id, default: .init()]
+        sandbox.prune(now: now)
+        var requests = sandbox.pairing[channel] ?? []
+        if let index = requests.firstIndex(where: { $0.id == sender }) {
+            requests[index].lastSeenAt = now
+            sandbox.pairing[channel] = requests
+            sandboxes[id] = sandbox
+            return requests[index].code
+        }
+        guard requests.count < Self.maxPendingPairing else { sandboxes[id] = sandbox; return nil }
+        let code = String((0..<8).map { _ in Self.codeAlphabet.randomElement()! })
+        requests.append(.init(id: sender, code: code, createdAt: now, lastSeenAt: now, meta: ["name": sender]))
+        sandbox.pairing[channel] = requests
+        sandboxes[id] = sandbox
+        return code
     }
 
-    func record(_ call: String, key: String?, providerKeys keys: [String: String]) {
+    /// The provider keys the tenant's running gateway was started with.
+    public func keysInEffect(tenant: String) -> [String: String] { sandboxes[Self.sanitize(tenant)]?.startedWithKeys ?? [:] }
+    /// The DM pairing requests pending on a channel, as the gateway lists them.
+    public func pendingCodes(tenant: String, channel: String) -> [String] {
+        (sandboxes[Self.sanitize(tenant)]?.pairing[channel] ?? []).map(\.code)
+    }
+    /// Every sandbox id that holds state.
+    public var sandboxIDs: Set<String> { Set(sandboxes.keys) }
+
+    // MARK: Behaviour shared by the routes
+
+    var now: Date { Date().addingTimeInterval(clockOffset) }
+    var nowMs: Int64 { Int64(now.timeIntervalSince1970 * 1_000) }
+
+    func record(_ call: String, sandbox: String, providerKeys keys: [String: String]) {
         calls.append(call)
+        callSandboxes.append(sandbox)
         providerKeys.append(keys)
-        if let key { idempotencyKeys.append(key) }
     }
 
-    /// A call with `key` (if it has one) starts being answered.
-    func begin(key: String?) {
-        guard let key else { return }
-        if keysInFlight[key, default: 0] > 0 { overlappingKeys.append(key) }
-        keysInFlight[key, default: 0] += 1
+    func sandbox(_ id: String) -> SimulatedSandbox { sandboxes[id] ?? SimulatedSandbox() }
+    func update<T>(_ id: String, _ change: (inout SimulatedSandbox) -> T) -> T { change(&sandboxes[id, default: .init()]) }
+
+    /// Starts the gateway when it is stopped (a cold start), with the call's provider keys;
+    /// a running gateway keeps the keys it was started with.
+    func ensureGateway(_ id: String, keys: [String: String]) async {
+        guard sandbox(id).gateway != .running else { return }
+        let wasStarting = sandbox(id).gateway == .starting
+        update(id) { $0.gateway = .starting }
+        if !wasStarting {
+            starts.append(id)
+            update(id) { $0.startedWithKeys = keys }
+        }
+        if coldStart > .zero { try? await Task.sleep(for: coldStart) }
+        update(id) { $0.gateway = .running }
     }
 
-    /// A call with `key` (if it has one) has been answered.
-    func end(key: String?) {
-        guard let key else { return }
-        keysInFlight[key, default: 1] -= 1
+    /// Kills and starts the gateway with the call's provider keys.
+    func restartGateway(_ id: String, keys: [String: String]) async {
+        update(id) { $0.gateway = .stopped }
+        await ensureGateway(id, keys: keys)
     }
 
-    func tenant(_ id: String) -> Tenant { tenants[id] ?? Tenant() }
     func ranTool(_ tool: String, headers: [String: String]) {
         toolRuns.append(tool)
         toolHeaders.append(headers)
     }
-    func update(_ id: String, _ change: (inout Tenant) -> Void) { change(&tenants[id, default: Tenant()]) }
+
+    func delivered(_ key: String, _ text: String) { deliveries.append("\(key): \(text)") }
 
     /// The application serving the runtime's routes.
     public nonisolated func application(host: String = "127.0.0.1", port: Int) -> some ApplicationProtocol {
@@ -102,15 +170,19 @@ public actor SimulatedRuntime {
 
     public nonisolated func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: PlainNotFound())
         let v1 = router.group("v1").add(middleware: RuntimeAuth(runtime: self))
         SimulatedRoutes(runtime: self).add(to: v1)
+        SimulatorControls(runtime: self).add(to: router.group("simulator").add(middleware: ControlAuth(runtime: self)))
         return router
     }
 }
 
-/// The runtime's auth: the service token, then the tenant header.
+/// The runtime's auth: `Authorization: Bearer` wins over `x-openagents-service-token`; then the
+/// tenant, sanitized; then the route's delay.
 struct RuntimeAuth: RouterMiddleware {
     typealias Context = BasicRequestContext
+    static let keyHeaders = ["x-openclaw-openai-key", "x-openclaw-openrouter-key", "x-openclaw-anthropic-key", "x-openclaw-default-model"]
     let runtime: SimulatedRuntime
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -119,20 +191,24 @@ struct RuntimeAuth: RouterMiddleware {
             return RuntimeEnvelope.error(.unauthorized, code: "unauthorized", message: "unauthorized")
         }
         var keys: [String: String] = [:]
-        for name in ["x-openclaw-openai-key", "x-openclaw-openrouter-key", "x-openclaw-anthropic-key", "x-openclaw-default-model"] {
+        for name in Self.keyHeaders {
             if let value = request.headers[.init(name)!] { keys[name] = value }
         }
-        let key = request.headers[.init("Idempotency-Key")!]
-        await runtime.record("\(request.method) \(request.uri.path)", key: key, providerKeys: keys)
-        await runtime.begin(key: key)
+        await runtime.record("\(request.method) \(request.uri.path)", sandbox: SimulatedRoutes.sandboxID(request), providerKeys: keys)
+        if let stall = await runtime.stall { try await Task.sleep(for: stall) }
+        return try await next(request, context)
+    }
+}
+
+/// Hono's answer to an unknown route (there is no 405 anywhere): plain text `404 Not Found`.
+struct PlainNotFound: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            if let stall = await runtime.stall { try await Task.sleep(for: stall) }
-            let response = try await next(request, context)
-            await runtime.end(key: key)
-            return response
-        } catch {
-            await runtime.end(key: key)
-            throw error
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            return Response(status: .notFound, headers: [.contentType: "text/plain; charset=UTF-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: "404 Not Found")))
         }
     }
 }
@@ -143,8 +219,8 @@ enum RuntimeEnvelope {
         json(["ok": true, "data": data], status: .ok)
     }
 
-    static func error(_ status: HTTPResponse.Status, code: String, message: String) -> Response {
-        json(["ok": false, "error": ["code": code, "message": message, "details": NSNull()]], status: status)
+    static func error(_ status: HTTPResponse.Status, code: String, message: String, details: Any? = nil) -> Response {
+        json(["ok": false, "error": ["code": code, "message": message, "details": details ?? NSNull()]], status: status)
     }
 
     static func json(_ object: Any, status: HTTPResponse.Status) -> Response {

@@ -1,4 +1,5 @@
 @testable import Domain
+import Foundation
 import Testing
 
 @Suite("Access and instance")
@@ -67,8 +68,25 @@ struct AccessAndInstanceTests {
             == .forbidden("access is not enabled: join the waitlist or ask an admin"))
         for access in [AccessStatus(userAccess: true, waitlistApproved: false), AccessStatus(userAccess: false, waitlistApproved: true)] {
             #expect(try when(InstanceDecider.self, .provision(instanceType: "standard", access: access, approvalId: "a1"))
-                == [.instanceProvisionRequested(InstanceProvisionRequested(instanceType: "standard", approvalId: "a1"))])
+                == [.instanceProvisionRequested(InstanceProvisionRequested(instanceType: "standard", approvalId: "a1", sandboxId: SandboxID.of(tenant: "user_1")))])
         }
+    }
+
+    @Test("sandbox ids stay distinct through the runtime's sanitizing, and are what it keeps")
+    func sandboxIDs() {
+        func sanitized(_ id: String) -> String {
+            var out = ""
+            for scalar in id.lowercased().unicodeScalars {
+                if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) { out.unicodeScalars.append(scalar) } else if !out.hasSuffix("-") { out += "-" }
+            }
+            return out.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        }
+        let tenants = ["agent:zed01", "agent-zed01", "Agent.Zed01", "agent_zed01", "user_01K", "user_01k"]
+        #expect(Set(tenants.map(sanitized)).count < tenants.count, "these tenant ids collide when sent as they are")
+        let ids = tenants.map(SandboxID.of)
+        #expect(Set(ids).count == tenants.count)
+        #expect(ids.allSatisfy { sanitized($0) == $0 && $0.count == 55 && $0.hasPrefix("oc-") })
+        #expect(SandboxID.of(tenant: "agent:zed01") == SandboxID.of(tenant: "agent:zed01"))
     }
 
     @Test("lifecycle: provision → ready → restart → restarted; a second restart while one runs is refused")

@@ -13,13 +13,19 @@ struct CodingTests {
                 approvalId: "a", action: .approveDmPairing(channel: "telegram", code: "ABCDEFGH", notify: true), summary: "s", risk: .medium,
                 costEstimateMicros: nil, toolName: "t", toolInput: ["x": 1], requestedBy: "u", expiresAt: 5)),
             .creditsCharged(CreditsCharged(chargeId: "c", amountMicros: Int64.max, reason: .backupStorage, ref: "r", approvalId: nil)),
+            .effectStarted(EffectStarted(effectId: "approval:a1", kind: "restart", attempt: 1, boot: "b")),
+            .effectNotApplied(EffectNotApplied(effectId: "approval:a1", reason: "observed: no backup since the attempt")),
+            .toolOutcomeUnknown(ToolOutcomeUnknown(callId: "c1", reason: "timeout")),
+            .sessionSendEnded(SessionSendEnded(key: "agent:main:main", status: "timeout", runId: "r1", error: nil)),
+            .approvalExecuted(ApprovalExecuted(approvalId: "a1", outcome: .succeeded, detail: "observed: the gateway is running", observed: true)),
+            .instanceProvisionRequested(InstanceProvisionRequested(instanceType: "standard", approvalId: "a1", sandboxId: SandboxID.of(tenant: "user_1"))),
         ]
         for event in samples {
             let decoded = try DomainEvent.decode(type: event.type, schemaVersion: event.schemaVersion, data: event.data())
             #expect(decoded == event)
         }
         #expect(DomainEvent.types.count == Set(DomainEvent.types).count)
-        #expect(DomainEvent.types.count == 54)
+        #expect(DomainEvent.types.count == 58)
     }
 
     @Test("thread.created v1 (`type`) is upcast to v2 (`kind`) on read")

@@ -3,14 +3,10 @@ import Foundation
 import Synchronization
 import Testing
 
-/// A deterministic context: a fixed clock, ids `id-1`, `id-2`, … and pairing codes from a list.
-func context(now: Millis = 1_000_000, actor: String = "user_admin", codes: [String] = []) -> DecisionContext {
+/// A deterministic context: a fixed clock and ids `id-1`, `id-2`, ….
+func context(now: Millis = 1_000_000, actor: String = "user_admin") -> DecisionContext {
     let counter = Mutex(0)
-    let queue = Mutex(codes)
-    return DecisionContext(
-        actor: actor, tenant: "user_1", now: now,
-        newID: { "id-\(counter.withLock { $0 += 1; return $0 })" },
-        newPairingCode: { queue.withLock { $0.isEmpty ? PairingCode.random() : $0.removeFirst() } })
+    return DecisionContext(actor: actor, tenant: "user_1", now: now, newID: { "id-\(counter.withLock { $0 += 1; return $0 })" })
 }
 
 /// Given `events`, when `command`, then the events `D` decides.

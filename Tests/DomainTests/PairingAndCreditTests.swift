@@ -3,34 +3,30 @@ import Testing
 
 @Suite("Pairing, threads and credits")
 struct PairingAndCreditTests {
-    @Test("DM pairing codes: 8 characters of the unambiguous alphabet, 1 hour, at most 3 pending per account")
+    @Test("DM pairing codes are the runtime's: new codes recorded once with their TTL, codes that leave the list expire, unknown codes cannot be approved")
     func dmPairing() throws {
-        var history: [DomainEvent] = []
-        let ctx = context(now: 0, codes: ["0OIL1234", "ABCDEFGH", "JKLMNPQR", "STUVWXYZ", "23456789"])
-        for peer in ["p1", "p2", "p3"] {
-            history += try when(DmPairingDecider.self, given: history, .request(channel: "telegram", account: nil, peer: peer, requestId: "r-\(peer)"), ctx)
+        func code(_ sender: String, _ code: String, at: Millis = 0) -> ObservedPairingRequest {
+            ObservedPairingRequest(sender: sender, code: code, account: "default", createdAt: at)
         }
-        let codes = history.compactMap { if case .dmPairingRequested(let e) = $0 { e.code } else { nil } }
-        #expect(codes == ["ABCDEFGH", "JKLMNPQR", "STUVWXYZ"])  // the invalid candidate was skipped
-        #expect(codes.allSatisfy(PairingCode.isValid))
-        #expect(try when(DmPairingDecider.self, given: history, .request(channel: "telegram", account: nil, peer: "p1", requestId: "again"), ctx).isEmpty)
-        #expect(domainError { try when(DmPairingDecider.self, given: history, .request(channel: "telegram", account: nil, peer: "p4", requestId: "r4"), ctx) } != nil)
-        // Another account of the channel has its own three.
-        #expect(try when(DmPairingDecider.self, given: history, .request(channel: "telegram", account: "work", peer: "p4", requestId: "r4"), ctx).count == 1)
+        let listed = [code("tg:1", "ABCDEFGH"), code("tg:2", "JKLMNPQR")]
+        let first = try when(DmPairingDecider.self, .observe(channel: "telegram", requests: listed, complete: true), context(now: 10))
+        #expect(first == [
+            .dmPairingRequested(DmPairingRequested(channel: "telegram", account: "default", peer: "tg:1", requestId: "tg:1", code: "ABCDEFGH", expiresAt: Expiry.dmPairing)),
+            .dmPairingRequested(DmPairingRequested(channel: "telegram", account: "default", peer: "tg:2", requestId: "tg:2", code: "JKLMNPQR", expiresAt: Expiry.dmPairing)),
+        ])
+        // The same list again records nothing; a code that left it has expired.
+        #expect(try when(DmPairingDecider.self, given: first, .observe(channel: "telegram", requests: listed, complete: true)).isEmpty)
+        #expect(try when(DmPairingDecider.self, given: first, .observe(channel: "telegram", requests: [listed[1]], complete: true))
+            == [.dmPairingExpired(DmPairingExpired(channel: "telegram", code: "ABCDEFGH"))])
+        // A push names one code: it expires nothing.
+        #expect(try when(DmPairingDecider.self, given: first, .observe(channel: "telegram", requests: [code("tg:3", "STUVWXYZ")], complete: false)).count == 1)
+        #expect(domainError { try when(DmPairingDecider.self, given: first, .observe(channel: "telegram", requests: [code("tg:3", "abc")], complete: true)) } != nil)
+        #expect(domainError { try when(DmPairingDecider.self, given: first, .approve(channel: "telegram", code: "ZZZZZZZZ", notify: false, approvalId: "a")) }
+            == .notFound("no pending pairing code ZZZZZZZZ on telegram"))
         let hourLater = context(now: Expiry.dmPairing)
-        #expect(domainError { try when(DmPairingDecider.self, given: history, .approve(channel: "telegram", code: "ABCDEFGH", notify: true, approvalId: "a"), hourLater) }
+        #expect(domainError { try when(DmPairingDecider.self, given: first, .approve(channel: "telegram", code: "ABCDEFGH", notify: true, approvalId: "a"), hourLater) }
             == .conflict("pairing code ABCDEFGH expired"))
-        #expect(try when(DmPairingDecider.self, given: history, .expire(channel: "telegram"), hourLater).count == 3)
-    }
-
-    @Test("device pairing requests expire after 5 minutes")
-    func devicePairing() throws {
-        let request = try when(DevicePairingDecider.self, .request(requestId: "rq1", deviceId: "dev1", role: "operator", platform: "ios", mode: "ui", displayName: nil, scopes: []), context(now: 0))
-        #expect(try when(DevicePairingDecider.self, given: request, .approve(requestId: "rq1", approvalId: "a"), context(now: Expiry.devicePairing - 1)).count == 1)
-        #expect(domainError { try when(DevicePairingDecider.self, given: request, .approve(requestId: "rq1", approvalId: "a"), context(now: Expiry.devicePairing)) }
-            == .conflict("pairing request rq1 expired"))
-        #expect(try when(DevicePairingDecider.self, given: request, .expire(requestId: "rq1"), context(now: Expiry.devicePairing))
-            == [.deviceExpired(DeviceExpired(requestId: "rq1", deviceId: "dev1"))])
+        #expect(try when(DmPairingDecider.self, given: first, .expire(channel: "telegram"), hourLater).count == 2)
     }
 
     @Test("thread kinds and append-only messages: a retried message is a no-op, a reused id with other content a conflict")

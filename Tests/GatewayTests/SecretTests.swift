@@ -99,7 +99,7 @@ struct SecretTests {
         #expect(box.fingerprint(Self.value) != SecretBox(key: Data(repeating: 1, count: 32)).fingerprint(Self.value))
     }
 
-    @Test("a tenant's provider key reaches the runtime on its model calls, and only its own")
+    @Test("a tenant's provider key goes, and only its own, on every runtime call that may start the gateway; it takes effect at the next start")
     func forwarded() async throws {
         try await withRuntime(configure: { $0.encryptionKey = Self.key }) { runtime, gateway, client in
             for user in ["user_a", "user_b"] {
@@ -108,18 +108,31 @@ struct SecretTests {
             }
             let stored = try await client.call(.put, "/api/openclaw/instance/secrets/anthropic_api_key", body: #"{"value":"\#(Self.value)"}"#)
             #expect(stored.status == 200)
+            // The running gateway started before the key was stored: the instance view says a restart would apply it.
+            #expect(try await gateway.row("instance", "instance", "instance")?["keysPendingRestart"] == true)
             for user in ["user_a", "user_b"] {
                 let invoked = try await client.call(.post, "/api/openclaw/tools/invoke", as: user, body: #"{"tool":"sessions_list"}"#)
                 #expect(invoked.status == 200, "\(invoked.json)")
             }
+            #expect(await runtime.keysInEffect(tenant: try await gateway.sandbox("user_a")).isEmpty)
+            #expect(try await client.call(.post, "/api/openclaw/runtime/backup").status == 200)
+            #expect(try await client.approved(.post, "/api/openclaw/runtime/restart").status == 200)
+            #expect(try await client.call(.get, "/api/openclaw/runtime/status").status == 200)
+            #expect(await runtime.keysInEffect(tenant: try await gateway.sandbox("user_a")) == ["x-openclaw-anthropic-key": Self.value])
+            #expect(await runtime.keysInEffect(tenant: try await gateway.sandbox("user_b")).isEmpty)
+            #expect(try await gateway.row("instance", "instance", "instance")?["keysPendingRestart"] == false)
+
             let keys = await runtime.providerKeys
             let calls = await runtime.calls
-            let invocations = calls.indices.filter { calls[$0] == "POST /v1/tools/invoke" }
-            #expect(invocations.count == 2)
-            #expect(keys[invocations[0]] == ["x-openclaw-anthropic-key": Self.value])
-            #expect(keys[invocations[1]] == [:])
-            // Lifecycle calls carry no provider key.
-            #expect(calls.indices.filter { calls[$0] != "POST /v1/tools/invoke" }.allSatisfy { keys[$0].isEmpty })
+            let sandboxes = await runtime.callSandboxes
+            let userA = try await gateway.sandbox("user_a")
+            for index in calls.indices where sandboxes[index] != userA { #expect(keys[index].isEmpty, "\(calls[index])") }
+            // Every call for user_a after the key was stored carries it, but backup and stop, which never start the gateway.
+            let firstAfterKey = try #require(calls.indices.first { calls[$0] == "POST /v1/tools/invoke" && sandboxes[$0] == userA })
+            for index in calls.indices where index >= firstAfterKey && sandboxes[index] == userA {
+                let expected: [String: String] = ["POST /v1/storage/backup", "POST /v1/gateway/stop"].contains(calls[index]) ? [:] : ["x-openclaw-anthropic-key": Self.value]
+                #expect(keys[index] == expected, "\(calls[index])")
+            }
 
             // Deleting the instance (as its approval says) clears its secrets, sealed values too.
             #expect(try await client.approved(.delete, "/api/openclaw/instance").status == 200)

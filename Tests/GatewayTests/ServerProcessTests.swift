@@ -23,15 +23,15 @@ final class ServerProcess: Sendable {
         return directory.appendingPathComponent("clawcloud")
     }
 
-    /// Starts `clawcloud serve` on a free port and waits until it listens.
-    init(data: URL) async throws {
+    /// Starts `clawcloud serve` on a free port, with `environment` added to its settings, and waits until it listens.
+    init(data: URL, environment: [String: String] = [:]) async throws {
         stderr = data.deletingLastPathComponent().appendingPathComponent("serve-\(UUID().uuidString).log")
         try FileManager.default.createDirectory(at: data.deletingLastPathComponent(), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = ["serve", "--data", data.path, "--port", "0"]
-        process.environment = ["CLAWCLOUD_INTERNAL_KEY": Self.key, "PATH": "/usr/bin:/bin"]
+        process.environment = ["CLAWCLOUD_INTERNAL_KEY": Self.key, "PATH": "/usr/bin:/bin"].merging(environment) { _, added in added }
         process.standardError = try FileHandle(forWritingTo: stderr)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -62,8 +62,8 @@ final class ServerProcess: Sendable {
         return process.terminationStatus
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: String? = nil, idempotency: String? = nil) async throws -> (status: Int, json: JSONValue) {
-        try await liveCall(port: port, method, path, user: "user_crash", key: Self.key, body: body, idempotency: idempotency)
+    func send(_ method: HTTPMethod, _ path: String, as user: String = "user_crash", body: String? = nil, idempotency: String? = nil) async throws -> (status: Int, json: JSONValue) {
+        try await liveCall(port: port, method, path, user: user, key: Self.key, body: body, idempotency: idempotency)
     }
 }
 

@@ -45,7 +45,7 @@ struct ProjectedStore {
 
 /// A history that touches every tenant projection, made by the deciders.
 func sampleHistory() throws -> [[DomainEvent]] {
-    let ctx = DecisionContext(actor: "user_1", tenant: "user_1", now: 1_764_000_000_000, newID: { "x" }, newPairingCode: { "ABCDEFGH" })
+    let ctx = DecisionContext(actor: "user_1", tenant: "user_1", now: 1_764_000_000_000, newID: { "x" })
     let access = AccessStatus(userAccess: true, waitlistApproved: false)
     var appends: [[DomainEvent]] = []
     let thread = try ThreadDecider.decide(.create(threadId: "t1", kind: .chat, title: "Hello"), ThreadDecider.initialState, ctx)
@@ -70,8 +70,11 @@ func sampleHistory() throws -> [[DomainEvent]] {
     appends.append(try CreditsDecider.decide(.charge(chargeId: "c1", amountMicros: 1_250_000, reason: .tokens, ref: "run:r1", approvalId: nil), CreditsDecider.fold(credits), ctx))
     appends.append(try RunDecider.decide(.start(runId: "r1", sessionKey: "agent:main:main", model: "openclaw:main", input: "hi"), RunDecider.initialState, ctx))
     appends.append(try RunDecider.decide(.complete(runId: "r1", text: "hello!", usage: TokenUsage(inputTokens: 10, outputTokens: 20)), RunDecider.State(status: .running), ctx))
-    appends.append(try DevicePairingDecider.decide(.request(requestId: "rq1", deviceId: "d1", role: "operator", platform: "ios", mode: "ui", displayName: "Phone", scopes: ["operator.read"]), DevicePairingDecider.initialState, ctx))
-    appends.append(try DmPairingDecider.decide(.request(channel: "telegram", account: nil, peer: "123", requestId: "dm1"), DmPairingDecider.initialState, ctx))
+    let device = ObservedDevice(requestId: "rq1", deviceId: "d1", role: "operator", platform: "ios", clientMode: "ui", displayName: "Phone",
+                                scopes: ["operator.read"], createdAt: ctx.now)
+    appends.append(try DevicePairingDecider.decide(.observe(requestId: "rq1", device: device, listed: true, paired: false), DevicePairingDecider.initialState, ctx))
+    let code = ObservedPairingRequest(sender: "123", code: "ABCDEFGH", account: "default", createdAt: ctx.now)
+    appends.append(try DmPairingDecider.decide(.observe(channel: "telegram", requests: [code], complete: true), DmPairingDecider.initialState, ctx))
     appends.append(try ExecApprovalDecider.decide(.request(id: "ex1", command: "ls", cwd: "/", host: "gateway", sessionKey: "agent:main:main", agentId: "main", allowedDecisions: nil, timeoutMs: nil), ExecApprovalDecider.initialState, ctx))
     appends.append(try ToolCallDecider.decide(.invoke(callId: "tc1", tool: "sessions_list", action: nil, argsDigest: String(repeating: "a", count: 64), sessionKey: "agent:main:main"), ToolCallDecider.initialState, ctx))
     return appends

@@ -17,7 +17,8 @@ public enum ApprovalDecider: Decider {
         case grant(approvalId: String)
         case deny(approvalId: String)
         case expire(approvalId: String)
-        case recordExecuted(approvalId: String, outcome: ApprovalExecuted.Outcome, detail: String?)
+        /// The released command's runtime call ended: answered, or (`observed`) seen on the runtime.
+        case recordExecuted(approvalId: String, outcome: ApprovalExecuted.Outcome, detail: String?, observed: Bool = false)
     }
 
     public static let initialState = State()
@@ -40,11 +41,11 @@ public enum ApprovalDecider: Decider {
         case .expire(let approvalId):
             guard state.status == .pending, context.now >= state.expiresAt else { return [] }
             return [.approvalExpired(ApprovalExpired(approvalId: approvalId))]
-        case .recordExecuted(let approvalId, let outcome, let detail):
+        case .recordExecuted(let approvalId, let outcome, let detail, let observed):
             guard state.status == .granted else {
                 throw DomainError.conflict("approval \(approvalId) is \(state.status.rawValue), not granted")
             }
-            return [.approvalExecuted(ApprovalExecuted(approvalId: approvalId, outcome: outcome, detail: detail))]
+            return [.approvalExecuted(ApprovalExecuted(approvalId: approvalId, outcome: outcome, detail: detail, observed: observed ? true : nil))]
         }
     }
 

@@ -1,5 +1,7 @@
-/// One device pairing request (`device-<requestId>`): pending for 5 minutes, then approved
-/// (behind a human approval), rejected or expired; a paired device can be removed.
+/// One device pairing request (`device-<requestId>`), as the gateway holds it: the gateway mints
+/// the request when a device connects and keeps it 5 minutes. ClawCloud observes it
+/// (``Command/observe(requestId:device:listed:paired:)``), approves it behind a human approval,
+/// and records what the runtime answered; a paired device can be removed.
 public enum DevicePairingDecider: Decider {
     public enum Status: String, Sendable { case none, pending, approved, rejected, expired, removed }
 
@@ -10,9 +12,14 @@ public enum DevicePairingDecider: Decider {
     }
 
     public enum Command: Sendable {
-        case request(requestId: String, deviceId: String, role: String, platform: String?, mode: String?, displayName: String?, scopes: [String])
+        /// What the runtime's device list says of the request: `device` when it is pending there.
+        /// `listed` says whether the list read was the runtime's whole list (a push names one
+        /// request only); `paired` whether the device is among the paired ones.
+        case observe(requestId: String, device: ObservedDevice?, listed: Bool, paired: Bool)
         /// Released from an approval.
         case approve(requestId: String, approvalId: String)
+        /// The runtime answered an approval with `approved:false`: it no longer holds the request.
+        case recordNotPaired(requestId: String)
         case reject(requestId: String)
         /// Records the expiry of a pending request past its TTL (nothing when there is none).
         case expire(requestId: String)
@@ -23,17 +30,28 @@ public enum DevicePairingDecider: Decider {
 
     public static func decide(_ command: Command, _ state: State, _ context: DecisionContext) throws -> [DomainEvent] {
         switch command {
-        case .request(let requestId, let deviceId, let role, let platform, let mode, let displayName, let scopes):
+        case .observe(let requestId, let device, let listed, let paired):
             try Check.identifier(requestId, "requestId")
-            try Check.identifier(deviceId, "deviceId")
-            if state.status == .pending, state.deviceId == deviceId { return [] }
-            guard state.status == .none else { throw DomainError.conflict("request \(requestId) was already answered") }
-            return [.devicePairingRequested(DevicePairingRequested(
-                requestId: requestId, deviceId: deviceId, role: role, platform: platform, mode: mode, displayName: displayName,
-                scopes: scopes, expiresAt: context.now + Expiry.devicePairing))]
+            if let device {
+                guard state.status == .none else { return [] }
+                try Check.identifier(device.deviceId, "deviceId")
+                try Check.text(device.role, "role", max: 64)
+                return [.devicePairingRequested(DevicePairingRequested(
+                    requestId: requestId, deviceId: device.deviceId, role: device.role, platform: device.platform, mode: device.clientMode,
+                    displayName: device.displayName, scopes: device.scopes, expiresAt: device.createdAt + Expiry.devicePairing))]
+            }
+            // No longer pending in the runtime: paired there (approved outside ClawCloud), or gone.
+            guard listed, state.status == .pending else { return [] }
+            if paired {
+                return [.deviceApproved(DeviceApproved(requestId: requestId, deviceId: state.deviceId, by: "runtime", approvalId: nil))]
+            }
+            return [.deviceExpired(DeviceExpired(requestId: requestId, deviceId: state.deviceId))]
         case .approve(let requestId, let approvalId):
             try requirePending(state, requestId, context)
             return [.deviceApproved(DeviceApproved(requestId: requestId, deviceId: state.deviceId, by: context.actor, approvalId: approvalId))]
+        case .recordNotPaired(let requestId):
+            guard state.status == .approved else { return [] }
+            return [.deviceExpired(DeviceExpired(requestId: requestId, deviceId: state.deviceId))]
         case .reject(let requestId):
             try requirePending(state, requestId, context)
             return [.deviceRejected(DeviceRejected(requestId: requestId, deviceId: state.deviceId, by: context.actor))]

@@ -1,9 +1,8 @@
-/// DM pairing codes of one channel (`dm-pairing-<channel>`): an unknown sender gets an 8-character
-/// code valid for 1 hour; at most 3 codes are pending per channel account; approving one (behind
-/// a human approval) lets the sender in.
+/// DM pairing codes of one channel (`dm-pairing-<channel>`), as the gateway holds them: the
+/// gateway mints an 8-character code for an unknown sender, keeps it for an hour, and lets the
+/// sender in once the code is approved. ClawCloud observes the codes (``Command/observe(channel:requests:complete:)``)
+/// and approves them (behind a human approval); it never makes one up.
 public enum DmPairingDecider: Decider {
-    public static let maxPendingPerAccount = 3
-
     public struct Pending: Sendable, Equatable {
         public var account: String
         public var peer: String
@@ -13,12 +12,12 @@ public enum DmPairingDecider: Decider {
     public struct State: Sendable, Equatable {
         /// Pending codes (expired ones stay until their expiry is recorded).
         public var pending: [String: Pending] = [:]
-        /// Codes ever issued on this channel (a code is never reused).
-        public var issued: Set<String> = []
     }
 
     public enum Command: Sendable {
-        case request(channel: String, account: String?, peer: String, requestId: String)
+        /// The runtime's pending requests of the channel. With `complete`, the list is the whole
+        /// of them: a code ClawCloud holds pending that is no longer listed has expired.
+        case observe(channel: String, requests: [ObservedPairingRequest], complete: Bool)
         /// Released from an approval.
         case approve(channel: String, code: String, notify: Bool, approvalId: String)
         case reject(channel: String, code: String)
@@ -30,28 +29,22 @@ public enum DmPairingDecider: Decider {
 
     public static func decide(_ command: Command, _ state: State, _ context: DecisionContext) throws -> [DomainEvent] {
         switch command {
-        case .request(let channel, let account, let peer, let requestId):
+        case .observe(let channel, let requests, let complete):
             try checkChannel(channel)
-            try Check.identifier(requestId, "requestId")
-            try Check.text(peer, "peer", max: 256)
-            let account = account ?? "default"
-            let live = state.pending.filter { $0.value.account == account && $0.value.expiresAt > context.now }
-            // The same sender asking again while its code is live gets no new code (OpenClaw sends
-            // the pairing message only when a request is created).
-            if live.values.contains(where: { $0.peer == peer }) { return [] }
-            guard live.count < maxPendingPerAccount else {
-                throw DomainError.conflict("\(channel) account \(account) already has \(maxPendingPerAccount) pending pairing codes")
+            var events: [DomainEvent] = []
+            for request in requests where state.pending[request.code] == nil {
+                try checkCode(request.code)
+                try Check.text(request.sender, "sender", max: 256)
+                try Check.identifier(request.account, "account")
+                events.append(.dmPairingRequested(DmPairingRequested(
+                    channel: channel, account: request.account, peer: request.sender, requestId: request.sender, code: request.code,
+                    expiresAt: request.createdAt + Expiry.dmPairing)))
             }
-            var code = context.newPairingCode()
-            var attempts = 1
-            while !PairingCode.isValid(code) || state.issued.contains(code) {
-                guard attempts < 16 else { throw DomainError.conflict("could not issue a fresh pairing code") }
-                code = context.newPairingCode()
-                attempts += 1
+            if complete {
+                let listed = Set(requests.map(\.code))
+                events += state.pending.keys.filter { !listed.contains($0) }.sorted().map { .dmPairingExpired(DmPairingExpired(channel: channel, code: $0)) }
             }
-            return [.dmPairingRequested(DmPairingRequested(
-                channel: channel, account: account, peer: peer, requestId: requestId, code: code,
-                expiresAt: context.now + Expiry.dmPairing))]
+            return events
         case .approve(let channel, let code, let notify, let approvalId):
             try requireLive(state, channel, code, context)
             return [.dmPairingApproved(DmPairingApproved(channel: channel, code: code, notify: notify, by: context.actor, approvalId: approvalId))]
@@ -71,6 +64,16 @@ public enum DmPairingDecider: Decider {
         else { throw DomainError.invalid("channel must be 1-64 characters of a-z, 0-9 and -") }
     }
 
+    /// A pairing code as the gateway makes them (8 characters of `A–Z 2–9` today): 1–32 letters and digits.
+    public static func checkCode(_ code: String) throws {
+        guard (1...32).contains(code.utf8.count), code.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) }) else {
+            throw DomainError.invalid("code must be 1-32 characters of A-Z and 0-9")
+        }
+    }
+
+    /// Whether `code` is pending on the channel as far as the log knows.
+    public static func isPending(_ state: State, code: String) -> Bool { state.pending[code] != nil }
+
     private static func requireLive(_ state: State, _ channel: String, _ code: String, _ context: DecisionContext) throws {
         try checkChannel(channel)
         guard let pending = state.pending[code] else {
@@ -81,9 +84,7 @@ public enum DmPairingDecider: Decider {
 
     public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
-        case .dmPairingRequested(let e):
-            state.pending[e.code] = Pending(account: e.account, peer: e.peer, expiresAt: e.expiresAt)
-            state.issued.insert(e.code)
+        case .dmPairingRequested(let e): state.pending[e.code] = Pending(account: e.account, peer: e.peer, expiresAt: e.expiresAt)
         case .dmPairingApproved(let e): state.pending[e.code] = nil
         case .dmPairingRejected(let e): state.pending[e.code] = nil
         case .dmPairingExpired(let e): state.pending[e.code] = nil

@@ -5,6 +5,10 @@ public enum InstanceDecider: Decider {
     public struct State: Sendable, Equatable {
         public var status: Status = .none
         public var runtimeName: String?
+        /// The id the runtime knows the instance by (nil: an instance of an earlier build, known by the tenant id).
+        public var sandboxId: String?
+        /// The last status observed on the runtime.
+        public var lastObserved: InstanceStatusObserved?
         public var restartPending: String?
         public var backupsInFlight: Set<String> = []
         public var backupsDone: Set<String> = []
@@ -17,6 +21,7 @@ public enum InstanceDecider: Decider {
         case provision(instanceType: String, access: AccessStatus, approvalId: String)
         case recordProvisioned(runtimeName: String)
         case recordProvisionFailed(reason: String)
+        /// What the runtime reports; recorded only when it changed.
         case observeStatus(gateway: GatewayStatus, version: [String: String], instanceType: String)
         /// Released from an approval.
         case restart(approvalId: String)
@@ -27,7 +32,8 @@ public enum InstanceDecider: Decider {
         case rotateSecret(name: String, fingerprint: String)
         case removeSecret(name: String)
         case requestBackup(backupId: String)
-        case recordBackupTaken(backupId: String, objectKey: String, bytes: Int64?, sha256: String?)
+        /// The runtime answered the backup (`at` nil: now), or it was observed (`observed`) in its `lastBackup`.
+        case recordBackupTaken(backupId: String, objectKey: String, bytes: Int64?, sha256: String?, at: Millis? = nil, observed: Bool = false)
         case recordBackupFailed(backupId: String, reason: String)
     }
 
@@ -45,7 +51,8 @@ public enum InstanceDecider: Decider {
                 throw DomainError.conflict("the instance is already \(state.status.rawValue)")
             }
             try Check.text(instanceType, "instanceType", max: 64)
-            return [.instanceProvisionRequested(InstanceProvisionRequested(instanceType: instanceType, approvalId: approvalId))]
+            return [.instanceProvisionRequested(InstanceProvisionRequested(
+                instanceType: instanceType, approvalId: approvalId, sandboxId: SandboxID.of(tenant: context.tenant)))]
         case .recordProvisioned(let runtimeName):
             guard state.status == .provisioning else { throw DomainError.conflict("no provisioning is in progress") }
             try Check.text(runtimeName, "runtimeName", max: 128)
@@ -55,7 +62,8 @@ public enum InstanceDecider: Decider {
             return [.instanceProvisionFailed(InstanceProvisionFailed(reason: reason))]
         case .observeStatus(let gateway, let version, let instanceType):
             try requireInstance(state)
-            return [.instanceStatusObserved(InstanceStatusObserved(gateway: gateway, version: version, instanceType: instanceType))]
+            let observed = InstanceStatusObserved(gateway: gateway, version: version, instanceType: instanceType)
+            return state.lastObserved == observed ? [] : [.instanceStatusObserved(observed)]
         case .restart(let approvalId):
             guard state.status == .ready else { throw DomainError.conflict("the instance is not ready") }
             guard state.restartPending == nil else { throw DomainError.conflict("a restart is already in progress") }
@@ -86,7 +94,7 @@ public enum InstanceDecider: Decider {
                 throw DomainError.conflict("backup \(backupId) already exists")
             }
             return [.backupRequested(BackupRequested(backupId: backupId))]
-        case .recordBackupTaken(let backupId, let objectKey, let bytes, let sha256):
+        case .recordBackupTaken(let backupId, let objectKey, let bytes, let sha256, let at, let observed):
             guard state.backupsInFlight.contains(backupId) else { throw DomainError.notFound("no backup \(backupId) in progress") }
             let prefix = "openclaw/\(context.tenant)/"
             guard objectKey.hasPrefix(prefix), !objectKey.contains("..") else {
@@ -95,7 +103,8 @@ public enum InstanceDecider: Decider {
             guard (bytes ?? 0) >= 0, sha256.map({ $0.count == 64 && $0.allSatisfy(\.isHexDigit) }) ?? true else {
                 throw DomainError.invalid("a backup size must not be negative and its SHA-256 must be 64 hex digits")
             }
-            return [.backupTaken(BackupTaken(backupId: backupId, objectKey: objectKey, bytes: bytes, sha256: sha256?.lowercased(), at: context.now))]
+            return [.backupTaken(BackupTaken(backupId: backupId, objectKey: objectKey, bytes: bytes, sha256: sha256?.lowercased(), at: at ?? context.now,
+                                             observed: observed ? true : nil))]
         case .recordBackupFailed(let backupId, let reason):
             guard state.backupsInFlight.contains(backupId) else { throw DomainError.notFound("no backup \(backupId) in progress") }
             return [.backupFailed(BackupFailed(backupId: backupId, reason: reason))]
@@ -108,12 +117,14 @@ public enum InstanceDecider: Decider {
 
     public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
-        case .instanceProvisionRequested:
+        case .instanceProvisionRequested(let e):
             let secrets = state.secrets
             state = State()
             state.status = .provisioning
             state.secrets = secrets
+            state.sandboxId = e.sandboxId
         case .instanceProvisioned(let e): state.status = .ready; state.runtimeName = e.runtimeName
+        case .instanceStatusObserved(let e): state.lastObserved = e
         case .instanceProvisionFailed: state.status = .error
         case .instanceRestartRequested(let e): state.restartPending = e.approvalId
         case .instanceRestarted, .instanceRestartFailed: state.restartPending = nil

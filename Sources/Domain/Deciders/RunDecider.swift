@@ -8,8 +8,9 @@ public enum RunDecider: Decider {
     }
 
     public enum Command: Sendable {
-        case start(runId: String, sessionKey: String, model: String, input: String)
-        case complete(runId: String, text: String, usage: TokenUsage)
+        case start(runId: String, sessionKey: String, agentId: String? = nil, model: String, input: String)
+        /// `incomplete`: the gateway stopped short (the work done is still used and charged).
+        case complete(runId: String, text: String, usage: TokenUsage, incomplete: Bool = false)
         case fail(runId: String, error: String)
     }
 
@@ -17,16 +18,16 @@ public enum RunDecider: Decider {
 
     public static func decide(_ command: Command, _ state: State, _ context: DecisionContext) throws -> [DomainEvent] {
         switch command {
-        case .start(let runId, let sessionKey, let model, let input):
+        case .start(let runId, let sessionKey, let agentId, let model, let input):
             try Check.identifier(runId, "runId")
             try SessionDecider.checkKey(sessionKey)
             try Check.text(input, "input", max: 1_000_000)
             guard state.status == .none else { throw DomainError.conflict("run \(runId) already started") }
-            return [.runStarted(RunStarted(runId: runId, sessionKey: sessionKey, model: model, input: input))]
-        case .complete(let runId, let text, let usage):
+            return [.runStarted(RunStarted(runId: runId, sessionKey: sessionKey, model: model, input: input, agentId: agentId))]
+        case .complete(let runId, let text, let usage, let incomplete):
             try requireRunning(state, runId)
             guard usage.inputTokens >= 0, usage.outputTokens >= 0 else { throw DomainError.invalid("token counts must not be negative") }
-            return [.runCompleted(RunCompleted(runId: runId, text: text, usage: usage))]
+            return [.runCompleted(RunCompleted(runId: runId, text: text, usage: usage, status: incomplete ? "incomplete" : nil))]
         case .fail(let runId, let error):
             try requireRunning(state, runId)
             return [.runFailed(RunFailed(runId: runId, error: error))]

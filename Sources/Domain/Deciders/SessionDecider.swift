@@ -1,28 +1,35 @@
 /// An OpenClaw session as the runtime reports it (`session-<key>`), and the messages sent to it
-/// through ClawCloud with the replies that came back.
+/// through ClawCloud with how each send ended.
 public enum SessionDecider: Decider {
     public struct State: Sendable, Equatable {
-        public var observed = false
-        public var updatedAt: Millis = 0
+        /// The last observation recorded.
+        public var observed: SessionObserved?
     }
 
     public enum Command: Sendable {
-        case observe(key: String, kind: String, channel: String, displayName: String?, updatedAt: Millis, totalTokens: Int64)
+        /// What the runtime reports of the session; recorded only when it changed.
+        case observe(ObservedSession)
         case sendMessage(key: String, message: String, runId: String?)
         case recordReply(key: String, reply: String, runId: String?)
+        /// A send that brought no reply (see ``SendOutcome``).
+        case recordSendEnded(key: String, status: SendOutcome, runId: String?, error: String?)
     }
+
+    /// How a send without a reply ended: as the runtime answered it, or `unknown` when no answer came.
+    public enum SendOutcome: String, Sendable, CaseIterable { case accepted, timeout, error, forbidden, unknown }
 
     public static let initialState = State()
 
     public static func decide(_ command: Command, _ state: State, _ context: DecisionContext) throws -> [DomainEvent] {
         switch command {
-        case .observe(let key, let kind, let channel, let displayName, let updatedAt, let totalTokens):
-            try checkKey(key)
-            guard totalTokens >= 0 else { throw DomainError.invalid("totalTokens must not be negative") }
-            // Observations arrive out of order: an older one than what is known changes nothing.
-            if state.observed, updatedAt < state.updatedAt { return [] }
-            return [.sessionObserved(SessionObserved(
-                key: key, kind: kind, channel: channel, displayName: displayName, updatedAt: updatedAt, totalTokens: totalTokens))]
+        case .observe(let session):
+            try checkKey(session.key)
+            guard session.totalTokens >= 0 else { throw DomainError.invalid("totalTokens must not be negative") }
+            let observed = SessionObserved(key: session.key, kind: session.kind, channel: session.channel, displayName: session.displayName,
+                                           updatedAt: session.updatedAt, totalTokens: session.totalTokens)
+            // Nothing changed, or an older observation than what is known: nothing to record.
+            if let last = state.observed, last == observed || session.updatedAt < last.updatedAt { return [] }
+            return [.sessionObserved(observed)]
         case .sendMessage(let key, let message, let runId):
             try checkKey(key)
             try Check.text(message, "message", max: 100_000)
@@ -30,6 +37,9 @@ public enum SessionDecider: Decider {
         case .recordReply(let key, let reply, let runId):
             try checkKey(key)
             return [.sessionReplyReceived(SessionReplyReceived(key: key, reply: reply, runId: runId))]
+        case .recordSendEnded(let key, let status, let runId, let error):
+            try checkKey(key)
+            return [.sessionSendEnded(SessionSendEnded(key: key, status: status.rawValue, runId: runId, error: error))]
         }
     }
 
@@ -42,6 +52,6 @@ public enum SessionDecider: Decider {
 
     public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         guard case .sessionObserved(let e) = event else { return state }
-        return State(observed: true, updatedAt: e.updatedAt)
+        return State(observed: e)
     }
 }

@@ -1,6 +1,8 @@
-/// One tool invocation on the runtime (`tool-<id>`): invoked, then completed or failed — once.
+/// One tool invocation on the runtime (`tool-<id>`): invoked, then completed, failed, or of
+/// unknown outcome — once. A call is sent to the runtime at most once: one whose answer was lost
+/// is recorded as of unknown outcome, never sent again.
 public enum ToolCallDecider: Decider {
-    public enum Status: String, Sendable { case none, invoked, completed, failed }
+    public enum Status: String, Sendable { case none, invoked, completed, failed, unknown }
 
     public struct State: Sendable, Equatable {
         public var status: Status = .none
@@ -12,6 +14,8 @@ public enum ToolCallDecider: Decider {
         case invoke(callId: String, tool: String, action: String?, argsDigest: String, sessionKey: String?)
         case complete(callId: String, ok: Bool, durationMs: Int64, resultBytes: Int64)
         case fail(callId: String, error: String, status: Int64? = nil)
+        /// No answer came for a call that may have reached the runtime.
+        case recordUnknown(callId: String, reason: String)
     }
 
     public static let initialState = State()
@@ -34,6 +38,9 @@ public enum ToolCallDecider: Decider {
             try requireInvoked(state, callId)
             if let status, !(400...599).contains(status) { throw DomainError.invalid("status must be an HTTP error status (400-599)") }
             return [.toolFailed(ToolFailed(callId: callId, error: error, status: status))]
+        case .recordUnknown(let callId, let reason):
+            try requireInvoked(state, callId)
+            return [.toolOutcomeUnknown(ToolOutcomeUnknown(callId: callId, reason: reason))]
         }
     }
 
@@ -47,6 +54,7 @@ public enum ToolCallDecider: Decider {
         case .toolInvoked: State(status: .invoked)
         case .toolCompleted: State(status: .completed)
         case .toolFailed(let failed): State(status: .failed, failure: failed)
+        case .toolOutcomeUnknown: State(status: .unknown)
         default: state
         }
     }

@@ -41,6 +41,8 @@ public struct ApprovalExecuted: EventPayload {
     public let approvalId: String
     public let outcome: Outcome
     public let detail: String?
+    /// True when the outcome was observed on the runtime (its answer was lost), not answered.
+    public var observed: Bool? = nil
     public var stream: String { Streams.approval(approvalId) }
 
     public enum Outcome: String, Codable, Sendable { case succeeded, failed }

@@ -62,6 +62,17 @@ public struct SessionMessageSent: EventPayload {
     public var stream: String { Streams.session(key) }
 }
 
+/// A send that brought no reply: the runtime answered `accepted`, `timeout`, `error` or
+/// `forbidden`, or its outcome is `unknown` (no answer came; ClawCloud never sends it again).
+public struct SessionSendEnded: EventPayload {
+    public static let type = "session.send_ended"
+    public let key: String
+    public let status: String
+    public let runId: String?
+    public let error: String?
+    public var stream: String { Streams.session(key) }
+}
+
 public struct SessionReplyReceived: EventPayload {
     public static let type = "session.reply_received"
     public let key: String
@@ -84,9 +95,12 @@ public struct TokenUsage: Codable, Sendable, Equatable {
 public struct RunStarted: EventPayload {
     public static let type = "run.started"
     public let runId: String
+    /// The session the gateway runs it in (derived as the gateway derives it).
     public let sessionKey: String
     public let model: String
     public let input: String
+    /// The agent the gateway runs it with (absent in events of earlier builds).
+    public var agentId: String? = nil
     public var stream: String { Streams.run(runId) }
 }
 
@@ -95,6 +109,8 @@ public struct RunCompleted: EventPayload {
     public let runId: String
     public let text: String
     public let usage: TokenUsage
+    /// `incomplete` when the gateway stopped short (a client tool call); absent when completed.
+    public var status: String? = nil
     public var stream: String { Streams.run(runId) }
 }
 
@@ -122,6 +138,15 @@ public struct ToolCompleted: EventPayload {
     public let ok: Bool
     public let durationMs: Int64
     public let resultBytes: Int64
+    public var stream: String { Streams.tool(callId) }
+}
+
+/// No answer came for a tool call that may have reached the runtime (a timeout, a lost
+/// connection, a crash): it may or may not have run, and ClawCloud never sends it again.
+public struct ToolOutcomeUnknown: EventPayload {
+    public static let type = "tool.outcome_unknown"
+    public let callId: String
+    public let reason: String
     public var stream: String { Streams.tool(callId) }
 }
 

@@ -50,12 +50,16 @@ public enum DomainEvent: Sendable, Equatable {
     case sessionObserved(SessionObserved)
     case sessionMessageSent(SessionMessageSent)
     case sessionReplyReceived(SessionReplyReceived)
+    case sessionSendEnded(SessionSendEnded)
     case runStarted(RunStarted)
     case runCompleted(RunCompleted)
     case runFailed(RunFailed)
     case toolInvoked(ToolInvoked)
     case toolCompleted(ToolCompleted)
     case toolFailed(ToolFailed)
+    case toolOutcomeUnknown(ToolOutcomeUnknown)
+    case effectStarted(EffectStarted)
+    case effectNotApplied(EffectNotApplied)
     case creditsGranted(CreditsGranted)
     case creditsCharged(CreditsCharged)
     case creditsRefunded(CreditsRefunded)
@@ -108,12 +112,16 @@ public enum DomainEvent: Sendable, Equatable {
         entry(DomainEvent.sessionObserved),
         entry(DomainEvent.sessionMessageSent),
         entry(DomainEvent.sessionReplyReceived),
+        entry(DomainEvent.sessionSendEnded),
         entry(DomainEvent.runStarted),
         entry(DomainEvent.runCompleted),
         entry(DomainEvent.runFailed),
         entry(DomainEvent.toolInvoked),
         entry(DomainEvent.toolCompleted),
         entry(DomainEvent.toolFailed),
+        entry(DomainEvent.toolOutcomeUnknown),
+        entry(DomainEvent.effectStarted),
+        entry(DomainEvent.effectNotApplied),
         entry(DomainEvent.creditsGranted),
         entry(DomainEvent.creditsCharged),
         entry(DomainEvent.creditsRefunded),
@@ -167,12 +175,16 @@ public enum DomainEvent: Sendable, Equatable {
         case .sessionObserved(let payload): payload
         case .sessionMessageSent(let payload): payload
         case .sessionReplyReceived(let payload): payload
+        case .sessionSendEnded(let payload): payload
         case .runStarted(let payload): payload
         case .runCompleted(let payload): payload
         case .runFailed(let payload): payload
         case .toolInvoked(let payload): payload
         case .toolCompleted(let payload): payload
         case .toolFailed(let payload): payload
+        case .toolOutcomeUnknown(let payload): payload
+        case .effectStarted(let payload): payload
+        case .effectNotApplied(let payload): payload
         case .creditsGranted(let payload): payload
         case .creditsCharged(let payload): payload
         case .creditsRefunded(let payload): payload

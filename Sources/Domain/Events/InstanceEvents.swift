@@ -8,6 +8,9 @@ public struct InstanceProvisionRequested: EventPayload {
     public static let type = "instance.provision_requested"
     public let instanceType: String
     public let approvalId: String
+    /// The id the runtime knows the instance by (`x-oa-instance-id`), chosen here and used ever
+    /// after; absent in events of earlier builds, whose instances use the tenant id.
+    public var sandboxId: String? = nil
     public var stream: String { Streams.instance }
 }
 
@@ -89,6 +92,8 @@ public struct BackupTaken: EventPayload {
     public let bytes: Int64?
     public let sha256: String?
     public let at: Millis
+    /// True when the backup was observed on the runtime (its `lastBackup`), not answered.
+    public var observed: Bool? = nil
     public var stream: String { Streams.instance }
 }
 

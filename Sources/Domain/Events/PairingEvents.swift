@@ -14,12 +14,14 @@ public struct DevicePairingRequested: EventPayload {
     public var stream: String { Streams.device(requestId) }
 }
 
+/// The device was approved: by ClawCloud behind an approval (the runtime is then asked to pair
+/// it), or outside ClawCloud (`by: "runtime"`, no approval: observed among the paired devices).
 public struct DeviceApproved: EventPayload {
     public static let type = "device.approved"
     public let requestId: String
     public let deviceId: String
     public let by: String
-    public let approvalId: String
+    public let approvalId: String?
     public var stream: String { Streams.device(requestId) }
 }
 
@@ -31,7 +33,8 @@ public struct DeviceRejected: EventPayload {
     public var stream: String { Streams.device(requestId) }
 }
 
-/// A pending request passed its 5-minute TTL unanswered.
+/// A pending request passed its 5-minute TTL unanswered, left the runtime's list unapproved, or
+/// was no longer held by the runtime when ClawCloud's approval reached it.
 public struct DeviceExpired: EventPayload {
     public static let type = "device.expired"
     public let requestId: String

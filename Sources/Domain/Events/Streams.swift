@@ -15,6 +15,7 @@ public enum Streams {
     public static func session(_ key: String) -> String { named("session-", key) }
     public static func run(_ id: String) -> String { named("run-", id) }
     public static func tool(_ id: String) -> String { named("tool-", id) }
+    public static func effect(_ id: String) -> String { named("effect-", id) }
     public static let credits = "credits"
 
     static let maxLength = 256

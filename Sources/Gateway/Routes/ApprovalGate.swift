@@ -10,7 +10,8 @@ import Projections
 /// command could run now) and answers `202 {status: "approval_required", approvalId, summary,
 /// toolName, toolInput}`. Called again with `approvalId` (body or `X-OA-Approval-Id`) it answers
 /// the outcome: still 202 while pending, 409 once denied or expired, and once granted the
-/// command's result (carrying out its runtime call first if it has not run yet).
+/// command's result (carrying out its runtime call first if it has not run yet; `202
+/// {status: "in_progress", effectId}` when that call outlasts the configured wait).
 extension Services {
     func gate(
         _ request: Request, _ context: ClawContext, store: EventStore, action: HeldAction, approvalId given: String?,
@@ -39,15 +40,20 @@ extension Services {
         case "executed" where row["outcome"]?["result"] == "failed":
             throw APIError(.badGateway, "the approved command failed: \(row["outcome"]?["detail"]?.stringValue ?? "runtime error")")
         default:
-            return try await completed(try await runEffect(approvalId, tenant: tenant, store: store))
+            guard let data = try await runEffect(approvalId, tenant: tenant, store: store) else {
+                return Self.inProgress("approval:\(approvalId)", position: nil)
+            }
+            return try await completed(data)
         }
     }
 
-    /// Runs the effect an approval released, if it is still pending; its runtime data, or null.
-    func runEffect(_ approvalId: String, tenant: TenantID, store: EventStore) async throws -> JSONValue {
+    /// Runs the effect an approval released, if it is still open, within the configured wait:
+    /// its runtime data (null when there is none, or it ran before), or nil while it is still
+    /// under way.
+    func runEffect(_ approvalId: String, tenant: TenantID, store: EventStore) async throws -> JSONValue? {
         let effect = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: "approval:\(approvalId)") }
-        guard let effect, effect["status"] == "pending" else { return .null }
-        return try await Effects(services: self).perform(effect, tenant: tenant, store: store)
+        guard let effect, effect["status"] != "done" else { return .null }
+        return try await Effects(services: self).perform(effect, tenant: tenant, store: store, within: configuration.effectWait)
     }
 
     /// How to build the held action's target from the streams the command reads.

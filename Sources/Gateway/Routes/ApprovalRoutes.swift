@@ -41,7 +41,13 @@ extension API {
                 }
                 let outcome = try await services.respondToHeld(id, decision: body.decision, request, context, store: store)
                 var result: JSONValue = .null
-                if body.decision == "approved" { result = try await services.runEffect(id, tenant: tenant, store: store) }
+                if body.decision == "approved" {
+                    guard let done = try await services.runEffect(id, tenant: tenant, store: store) else {
+                        let inProgress: JSONValue = ["status": "in_progress", "effectId": .string("approval:\(id)")]
+                        return Envelope.ok(["approval": try await services.approval(id, store).json, "result": inProgress], status: .accepted, position: outcome.position)
+                    }
+                    result = done
+                }
                 return Envelope.ok(["approval": try await services.approval(id, store).json, "result": result], position: outcome.position)
             }
         }

@@ -1,26 +1,36 @@
+import AsyncHTTPClient
 import Domain
 import EventStore
-import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
 import Projections
 
-/// `POST /api/openclaw/chat`: the runtime's OpenResponses SSE, relayed to the caller unchanged,
-/// while the run is recorded — `run.started`, then `run.completed` (text, usage) or
-/// `run.failed` — and its tokens charged at `microsPerToken` (a charge the balance or the spend
-/// limit refuses is held behind an approval instead). The relay and the recording run apart: a
-/// caller who disconnects stops receiving, but the run is still read to its end and recorded.
+/// `POST /api/openclaw/chat`: the runtime's answer relayed to the caller while the run is
+/// recorded — `run.started`, then `run.completed` (text, usage; `incomplete` when the gateway
+/// stopped short) or `run.failed` — and its tokens charged at `microsPerToken` (a charge the
+/// balance or the spend limit refuses is held behind an approval instead).
+///
+/// The runtime labels every answer `text/event-stream`; ClawCloud tells them apart by content
+/// (``OpenResponsesReader``): an event stream is relayed as it comes; one JSON response (a chat
+/// without `stream:true`) is relayed as `application/json`; a gateway error becomes an error
+/// answer. The run's session is the one the gateway uses: `agent:<agent>:openresponses-user:<user>`,
+/// the agent from a model named `clawdbot:<id>` or `agent:<id>` (else `main`); a request without
+/// `user` is sent with the run's id as its user, so that its session is known. A request without
+/// `model` is sent with `openclaw` (the gateway requires one).
+///
+/// The recording runs as background work: a caller who disconnects stops receiving, but the run
+/// is read to its end and recorded, and a graceful shutdown waits for it.
 extension API {
     func addChatRoute() {
         let services = services
-        route(.post, "openclaw/chat", "Chat with the agent: OpenResponses request in, SSE out (recorded as a run, charged from usage). "
+        route(.post, "openclaw/chat", "Chat with the agent: OpenResponses request in; SSE out (stream:true) or one JSON response (recorded as a run, charged from usage). "
               + "A retry with the same Idempotency-Key is answered from the recorded run (Idempotent-Replayed: true), 409 while it still runs.",
               write: true, produces: "sse", accepts: RequestShape(body: Self.openResponsesRequest)) { request, context in
             let tenant = try context.requireTenant()
             let body = try await request.collectBody(limit: services.configuration.chatBodyLimit)
             guard body.readableBytes > 0 else { throw APIError.badRequest("missing request body") }
-            guard let json = body.withUnsafeReadableBytes({ try? JSONParser.parse(Data($0)) }), case .object = json else {
+            guard let parsed = body.withUnsafeReadableBytes({ try? JSONParser.parse(Data($0)) }), case .object(var json) = parsed else {
                 throw APIError.badRequest("the request body must be an OpenResponses JSON object")
             }
             if let user = json["user"], user != .null, user.stringValue?.isEmpty != false { throw APIError.badRequest("user must be a non-empty string") }
@@ -30,93 +40,162 @@ extension API {
             if let stream = json["stream"], stream != .null, stream != true, stream != false { throw APIError.badRequest("stream must be a boolean") }
             let forwarded = ["x-openclaw-session-key", "x-openclaw-agent-id", "x-openclaw-message-channel", "x-openclaw-account-id"]
                 .compactMap { name in request.headers[.init(name)!].map { (name, $0) } }
-            let sessionKey = request.headers[.init("x-openclaw-session-key")!]
-                ?? json["user"]?.stringValue.map { "agent:main:openresponses-user:\($0)" } ?? "agent:main:openresponses:\(UUID.random().storedSpelling)"
             let proposed = "run_\(UUID.random().storedSpelling)"
-            let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
+            let model = json["model"]?.stringValue ?? "openclaw"
+            json["model"] = .string(model)
+            let user = json["user"]?.stringValue ?? proposed
+            json["user"] = .string(user)
+            let agentId = SessionKeys.agent(model: model)
+            let sessionKey = SessionKeys.openResponses(agent: agentId, user: user)
+            let sent = ByteBuffer(bytes: JSONWriter.data(.object(json)))
             let (runId, start) = try await services.stores.withTenant(tenant) { store -> (String, ChatStart) in
                 try await services.requireInstance(store)
                 let runtime = try await services.runtimeClient(for: store, tenant: tenant)
-                let command = RunDecider.Command.start(runId: proposed, sessionKey: sessionKey, model: json["model"]?.stringValue ?? "openclaw",
+                let command = RunDecider.Command.start(runId: proposed, sessionKey: sessionKey, agentId: agentId, model: model,
                                                        input: String(Services.inputText(json["input"]).prefix(10_000)))
                 // A retry (same Idempotency-Key) finds the first request's run and answers from its record.
                 let outcome = try await services.command(RunDecider.self, command, on: Streams.run(proposed), in: store, request, context)
                 guard case .runStarted(let started)? = outcome.events.first else { throw APIError(.internalServerError, "run not recorded") }
                 if outcome.replayed { return (started.runId, .recorded(try await RecordedRun.read(started, in: store).replay())) }
-                let runId = started.runId
                 do {
-                    let response = try await runtime.stream("/v1/responses", tenant: tenant, body: body, headers: forwarded)
-                    guard response.status.code < 400 else {
-                        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-                        throw RuntimeError(status: RuntimeClient.status(Int(response.status.code)), message: text.isEmpty ? "runtime http \(response.status.code)" : text)
-                    }
-                    return (runId, .live(response))
+                    return (started.runId, .live(try await runtime.stream("/v1/responses", body: sent, headers: forwarded)))
                 } catch let error as RuntimeError {
-                    try? await services.recordRun(runId, .failed(error.message), store: store, tenant: tenant, requestID: context.requestID)
+                    try? await services.recordRun(started.runId, .failed(error.message), store: store, tenant: tenant, requestID: context.requestID)
                     throw error
                 }
             }
+            var headers: HTTPFields = [.cacheControl: "no-cache"]
+            headers[.init("X-Run-Id")!] = runId
             let upstream: HTTPClientResponse
             switch start {
             case .live(let response): upstream = response
             case .recorded(let replay):
-                var replayed = headers
-                replayed[.init("X-Run-Id")!] = runId
-                return Response(status: .ok, headers: replayed, body: ResponseBody(byteBuffer: replay))
+                headers[.contentType] = "text/event-stream; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: replay))
             }
-            // The recorder reads the runtime to the end whatever the caller does.
             let (relay, relayInput) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .unbounded)
             let requestID = context.requestID
             let logger = context.logger
-            Task {
-                do {
-                    try await services.record(runId, upstream: upstream, relay: relayInput, tenant: tenant, requestID: requestID)
-                } catch {
-                    logger.error("chat run not recorded", metadata: ["run": "\(runId)", "error": "\(String(reflecting: type(of: error)))"])
+            let answer = try await withCheckedThrowingContinuation { (kind: CheckedContinuation<ChatAnswer, any Error>) in
+                _ = services.background.start {
+                    do {
+                        try await services.record(runId, upstream: upstream, relay: relayInput, answer: kind, tenant: tenant, requestID: requestID)
+                    } catch {
+                        logger.error("chat run not recorded", metadata: ["run": "\(runId)", "error": "\(String(reflecting: type(of: error)))"])
+                    }
                 }
             }
-            var live = headers
-            live[.init("X-Run-Id")!] = runId
-            return Response(status: .ok, headers: live, body: ResponseBody(asyncSequence: relay))
+            switch answer {
+            case .stream:
+                headers[.contentType] = "text/event-stream; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: relay))
+            case .document(let bytes):
+                headers[.contentType] = "application/json"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: bytes))
+            case .failed(var error):
+                error.headers[.init("X-Run-Id")!] = runId
+                throw error
+            }
         }
     }
 }
 
-/// How a chat request is answered: the runtime's stream, or a retry's replay of the recorded run.
+/// How a chat request is answered: the runtime's answer, or a retry's replay of the recorded run.
 private enum ChatStart {
     case live(HTTPClientResponse)
     case recorded(ByteBuffer)
 }
 
+/// What the runtime's answer turned out to be: a stream (relayed as it comes), one JSON
+/// response (relayed whole, once recorded), or an error (the run recorded as failed).
+private enum ChatAnswer: Sendable {
+    case stream
+    case document(ByteBuffer)
+    case failed(APIError)
+}
+
+/// The session keys the gateway derives, so that a run records the session it really runs in.
+enum SessionKeys {
+    /// The agent of a model named `clawdbot:<id>`, `clawdbot/<id>` or `agent:<id>` (`[a-z0-9][a-z0-9_-]{0,63}`, lowercased), else `main`.
+    static func agent(model: String) -> String {
+        for prefix in ["clawdbot:", "clawdbot/", "agent:"] where model.lowercased().hasPrefix(prefix) {
+            let id = model.dropFirst(prefix.count).lowercased()
+            if let first = id.utf8.first, (0x61...0x7A).contains(first) || (0x30...0x39).contains(first), id.utf8.count <= 64,
+               id.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }) {
+                return String(id)
+            }
+        }
+        return "main"
+    }
+
+    /// `agent:<agent>:openresponses-user:<user, trimmed and lowercased>`.
+    static func openResponses(agent: String, user: String) -> String {
+        "agent:\(agent):openresponses-user:\(user.trimmingCharacters(in: .whitespaces).lowercased())"
+    }
+}
+
 extension Services {
-    /// Reads the runtime's stream to its end, passing each chunk to the caller's relay, then
-    /// records how the run ended.
-    fileprivate func record(_ runId: String, upstream: HTTPClientResponse, relay: AsyncStream<ByteBuffer>.Continuation, tenant: TenantID,
-                        requestID: String) async throws {
+    /// Reads the runtime's answer to its end: tells its kind from its first bytes (answering the
+    /// route through `answer`), relays a stream chunk by chunk, and records how the run ended.
+    fileprivate func record(_ runId: String, upstream: HTTPClientResponse, relay: AsyncStream<ByteBuffer>.Continuation,
+                            answer: CheckedContinuation<ChatAnswer, any Error>, tenant: TenantID, requestID: String) async throws {
+        var answered = false
+        defer {
+            relay.finish()
+            if !answered { answer.resume(returning: .failed(APIError(.badGateway, "the runtime's answer broke off"))) }
+        }
         try await self.stores.withTenant(tenant) { store in
-            var parser = OpenResponsesParser()
+            var reader = OpenResponsesReader()
+            var head = ByteBuffer()
+            var kind: OpenResponsesReader.Kind?
+            var result: OpenResponsesReader.Result
             do {
                 for try await chunk in upstream.body {
-                    relay.yield(chunk)
-                    parser.feed(String(buffer: chunk))
+                    if let kind {
+                        if kind == .stream { relay.yield(chunk); reader.feed(chunk) } else { head.writeImmutableBuffer(chunk) }
+                        continue
+                    }
+                    head.writeImmutableBuffer(chunk)
+                    kind = OpenResponsesReader.kind(of: head)
+                    if kind == .stream {
+                        answered = true
+                        answer.resume(returning: .stream)
+                        relay.yield(head)
+                        reader.feed(head)
+                    }
+                    guard head.readableBytes <= self.configuration.chatBodyLimit else { break }
+                }
+                switch kind {
+                case .stream: result = reader.result
+                case .document:
+                    result = head.withUnsafeReadableBytes { try? JSONParser.parse(Data($0)) }.map(OpenResponsesReader.document)
+                        ?? .failed("the runtime answered JSON that does not parse")
+                case nil: result = .failed("the runtime answered nothing")
                 }
             } catch {
-                parser.failure = parser.failure ?? "the runtime stream broke off"
+                result = .failed("the runtime stream broke off")
             }
-            relay.finish()
-            try await recordRun(runId, parser.result, store: store, tenant: tenant, requestID: requestID)
+            try await recordRun(runId, result, store: store, tenant: tenant, requestID: requestID)
+            guard !answered else { return }
+            answered = true
+            switch result {
+            case .completed: answer.resume(returning: .document(head))
+            case .failed(let message):
+                let refused = head.withUnsafeReadableBytes { try? JSONParser.parse(Data($0)) }?["error"]?["type"] == "invalid_request_error"
+                answer.resume(returning: .failed(APIError(refused ? .badRequest : .badGateway, message)))
+            }
         }
     }
 
     /// Records how a run ended, and charges its tokens.
-    func recordRun(_ runId: String, _ result: OpenResponsesParser.Result, store: EventStore, tenant: TenantID, requestID: String) async throws {
+    func recordRun(_ runId: String, _ result: OpenResponsesReader.Result, store: EventStore, tenant: TenantID, requestID: String) async throws {
         let bus = self.bus(store, tenant: tenant, actor: "runtime", requestID: requestID)
         let stream = Streams.run(runId)
         switch result {
         case .failed(let message):
             _ = try await bus.run(RunDecider.self, .fail(runId: runId, error: message), on: stream)
-        case .completed(let text, let usage):
-            _ = try await bus.run(RunDecider.self, .complete(runId: runId, text: text, usage: usage), on: stream)
+        case .completed(let text, let usage, let incomplete):
+            _ = try await bus.run(RunDecider.self, .complete(runId: runId, text: text, usage: usage, incomplete: incomplete), on: stream)
             let amount = usage.totalTokens * self.configuration.microsPerToken
             guard amount > 0 else { return }
             let charge = HeldAction.charge(chargeId: "chg_\(runId)", amountMicros: amount, reason: .tokens, ref: "run:\(runId)")
@@ -143,48 +222,6 @@ extension Services {
             }
         }
         return ""
-    }
-}
-
-/// Follows an OpenResponses SSE stream: the text deltas, then `response.completed` (with usage)
-/// or `response.failed`.
-struct OpenResponsesParser {
-    enum Result {
-        case completed(text: String, usage: TokenUsage)
-        case failed(String)
-    }
-
-    private var pending = ""
-    private var text = ""
-    private var usage: TokenUsage?
-    var failure: String?
-
-    mutating func feed(_ chunk: String) {
-        pending += chunk
-        while let end = pending.range(of: "\n\n") {
-            let block = pending[..<end.lowerBound]
-            pending.removeSubrange(..<end.upperBound)
-            for line in block.split(separator: "\n") where line.hasPrefix("data: ") {
-                let data = line.dropFirst(6)
-                guard data != "[DONE]", let event = try? JSONParser.parse(Data(data.utf8)) else { continue }
-                switch event["type"]?.stringValue {
-                case "response.output_text.delta": text += event["delta"]?.stringValue ?? ""
-                case "response.output_text.done": text = event["text"]?.stringValue ?? text
-                case "response.completed":
-                    let usage = event["response"]?["usage"]
-                    self.usage = TokenUsage(inputTokens: usage?["input_tokens"]?.integerValue ?? 0, outputTokens: usage?["output_tokens"]?.integerValue ?? 0)
-                case "response.failed":
-                    failure = event["response"]?["error"]?["message"]?.stringValue ?? "the run failed"
-                default: break
-                }
-            }
-        }
-    }
-
-    var result: Result {
-        if let failure { return .failed(failure) }
-        guard let usage else { return .failed("the runtime stream ended before response.completed") }
-        return .completed(text: text, usage: usage)
     }
 }
 

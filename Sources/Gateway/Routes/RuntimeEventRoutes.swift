@@ -3,9 +3,11 @@ import Domain
 import EventStore
 import Hummingbird
 
-/// `POST /api/openclaw/runtime/events`: what the runtime reports (service token +
-/// `X-OA-Instance-Id`): `{type: "exec_approval.requested" | "device.pairing_requested" |
-/// "dm_pairing.requested" | "session.observed", …fields of that event}`.
+/// `POST /api/openclaw/runtime/events`: an optional push channel for a runtime that reports to
+/// ClawCloud (service token + `X-OA-Instance-Id`, the tenant id): `{type:
+/// "exec_approval.requested" | "device.pairing_requested" | "dm_pairing.requested" |
+/// "session.observed", …fields of that event}`. The runtime ClawCloud runs against today never
+/// calls it: nothing depends on it, and what it reports is recorded as an observation is.
 extension API {
     func addRuntimeEventRoutes() {
         let services = services
@@ -13,6 +15,7 @@ extension API {
               accepts: RequestShape(body: Self.runtimeEvent)) { request, context in
             let body = try await request.json(RuntimeEvent.self, limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()
+            let now = Int64((Date.now.timeIntervalSince1970 * 1000).rounded(.down))
             return try await services.stores.withTenant(tenant) { store in
                 let outcome: CommandBus.Outcome
                 switch body.type {
@@ -24,21 +27,22 @@ extension API {
                     outcome = try await services.command(ExecApprovalDecider.self, command, on: Streams.execApproval(id), in: store, request, context, actor: "runtime")
                 case "device.pairing_requested":
                     let requestId = try body.require(body.requestId, "requestId")
-                    let command = DevicePairingDecider.Command.request(
-                        requestId: requestId, deviceId: try body.require(body.deviceId, "deviceId"), role: body.role ?? "operator",
-                        platform: body.platform, mode: body.mode, displayName: body.displayName, scopes: body.scopes ?? [])
-                    outcome = try await services.command(DevicePairingDecider.self, command, on: Streams.device(requestId), in: store, request, context, actor: "runtime")
+                    let device = ObservedDevice(requestId: requestId, deviceId: try body.require(body.deviceId, "deviceId"), role: body.role ?? "operator",
+                                                platform: body.platform, clientMode: body.mode, displayName: body.displayName, scopes: body.scopes ?? [],
+                                                createdAt: now)
+                    outcome = try await services.command(DevicePairingDecider.self, .observe(requestId: requestId, device: device, listed: false, paired: false),
+                                                         on: Streams.device(requestId), in: store, request, context, actor: "runtime")
                 case "dm_pairing.requested":
                     let channel = try body.require(body.channel, "channel")
-                    let command = DmPairingDecider.Command.request(
-                        channel: channel, account: body.account, peer: try body.require(body.peer, "peer"), requestId: try body.require(body.requestId, "requestId"))
-                    outcome = try await services.command(DmPairingDecider.self, command, on: Streams.dmPairing(channel), in: store, request, context, actor: "runtime")
+                    let pairing = ObservedPairingRequest(sender: try body.require(body.peer, "peer"), code: try body.require(body.code, "code"),
+                                                         account: body.account ?? "default", createdAt: now)
+                    outcome = try await services.command(DmPairingDecider.self, .observe(channel: channel, requests: [pairing], complete: false),
+                                                         on: Streams.dmPairing(channel), in: store, request, context, actor: "runtime")
                 case "session.observed":
                     let key = try body.require(body.key, "key")
-                    let command = SessionDecider.Command.observe(
-                        key: key, kind: body.kind ?? "direct", channel: body.channel ?? "webchat", displayName: body.displayName,
-                        updatedAt: body.updatedAt ?? Int64((Date.now.timeIntervalSince1970 * 1000).rounded(.down)), totalTokens: body.totalTokens ?? 0)
-                    outcome = try await services.command(SessionDecider.self, command, on: Streams.session(key), in: store, request, context, actor: "runtime")
+                    let session = ObservedSession(key: key, kind: body.kind ?? "other", channel: body.channel ?? "webchat", displayName: body.displayName,
+                                                  updatedAt: body.updatedAt ?? now, totalTokens: body.totalTokens ?? 0)
+                    outcome = try await services.command(SessionDecider.self, .observe(session), on: Streams.session(key), in: store, request, context, actor: "runtime")
                 default:
                     throw APIError.badRequest("type must be exec_approval.requested, device.pairing_requested, dm_pairing.requested or session.observed")
                 }
@@ -69,6 +73,7 @@ private struct RuntimeEvent: Decodable {
     var channel: String?
     var account: String?
     var peer: String?
+    var code: String?
     var key: String?
     var kind: String?
     var updatedAt: Int64?
@@ -94,8 +99,9 @@ extension API {
             event("device.pairing_requested", ["requestId": Schema.identifier, "deviceId": Schema.identifier, "role": Schema.string, "platform": Schema.string, "mode": Schema.string,
                                                "displayName": Schema.string, "scopes": ["type": "array", "items": Schema.string]],
                   required: ["requestId", "deviceId"]),
-            event("dm_pairing.requested", ["channel": Schema.channel, "account": Schema.string, "peer": Schema.text(max: 256), "requestId": Schema.identifier],
-                  required: ["channel", "peer", "requestId"]),
+            event("dm_pairing.requested", ["channel": Schema.channel, "account": Schema.identifier, "peer": Schema.text(max: 256),
+                                           "code": ["type": "string", "pattern": "^[A-Z0-9]{1,32}$"]],
+                  required: ["channel", "peer", "code"]),
             event("session.observed", ["key": Schema.sessionKey, "kind": Schema.string, "channel": Schema.string, "displayName": Schema.string,
                                        "updatedAt": ["type": "integer"], "totalTokens": Schema.integer(0...Int64.max)],
                   required: ["key"]),

@@ -82,12 +82,15 @@ extension Services {
         return secretBox
     }
 
-    /// The runtime client for a tenant's model calls: with the provider keys it stored, each in
-    /// its header. A key that is recorded but cannot be opened (no or another encryption key, or
-    /// a store restored without its sealed values) fails the call rather than silently leaving
-    /// the key out.
-    func runtimeClient(for store: EventStore, tenant: TenantID) async throws -> RuntimeClient {
-        let runtime = try runtimeClient()
+    /// The runtime client for the tenant's instance (its recorded sandbox id), carrying the
+    /// tenant's provider keys, each in its header, when `keys` — on every call that may start or
+    /// restart the gateway, as the runtime applies keys only at a start. A key that is recorded
+    /// but cannot be opened (no or another encryption key, or a store restored without its sealed
+    /// values) fails the call rather than silently leaving the key out.
+    func runtimeClient(for store: EventStore, tenant: TenantID, keys: Bool = true) async throws -> RuntimeClient {
+        let instance = try await store.read { db in try store.projector.row(db, "instance", "instance", key: "instance") }
+        let runtime = try runtimeClient().on(instance?["sandboxId"]?.stringValue ?? tenant.rawValue)
+        guard keys else { return runtime }
         let current = try await store.read { db in
             try SecretTable.current(db, store.projector).compactMap { name, fingerprint -> (ProviderSecret, SecretBox.Sealed?)? in
                 guard let secret = ProviderSecret(rawValue: name) else { return nil }

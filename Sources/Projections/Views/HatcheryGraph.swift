@@ -137,6 +137,8 @@ public struct HatcheryGraph: Projection {
             try change("tool:\(e.callId)", at, rows) { $0["status"] = e.ok ? "ok" : "error"; $0["badge"] = badge("\(e.durationMs) ms", "neutral") }
         case .toolFailed(let e):
             try change("tool:\(e.callId)", at, rows) { $0["status"] = "error"; $0["subtitle"] = .string(e.error) }
+        case .toolOutcomeUnknown(let e):
+            try change("tool:\(e.callId)", at, rows) { $0["status"] = "unknown"; $0["badge"] = badge("outcome unknown", "warning") }
 
         case .creditsGranted, .creditsRefunded, .spendLimitSet:
             try ensureRoot("credits", at, rows)

@@ -2,9 +2,14 @@ import Domain
 
 /// Runtime side effects recorded and not yet finished — the outbox, derived from the log.
 ///
-/// A side effect is recorded first (the event that asks for it), then the runtime is called,
-/// then its outcome is recorded; the outcome event closes the row. A row still `pending` after
-/// a crash is called again, with the same idempotency key (its `id`).
+/// A side effect is recorded first (the event that asks for it), then each attempt
+/// (`effect.started`, status `started`) before the runtime is called, then its outcome; the
+/// outcome event closes the row. A row `pending` was never attempted, or its attempt provably did
+/// not take effect (`effect.not_applied`): it may be performed. A row `started` with no outcome
+/// may have reached the runtime: it is reconciled by observing the runtime, never called blindly.
+///
+/// Version 2: attempts (`status` started, `attempts`, `boot`, `startedAt`, `lastReason`), and a
+/// device approved outside ClawCloud opens no effect.
 ///
 /// | opened by | kind | closed by |
 /// |---|---|---|
@@ -16,7 +21,7 @@ import Domain
 /// | `backup.requested` | `backup` | `backup.taken`, `backup.failed` |
 public struct Outbox: Projection {
     public let name = "outbox"
-    public let version = 1
+    public let version = 2
     public let collections = ["effects"]
     public init() {}
 
@@ -38,7 +43,10 @@ public struct Outbox: Projection {
         case .instanceRestartRequested(let e): open("approval:\(e.approvalId)", "restart", ["approvalId": .string(e.approvalId)])
         case .instanceDeleted(let e): open("approval:\(e.approvalId)", "stop", ["approvalId": .string(e.approvalId)])
         case .deviceApproved(let e):
-            open("approval:\(e.approvalId)", "approve_device", ["approvalId": .string(e.approvalId), "requestId": .string(e.requestId)])
+            guard let approvalId = e.approvalId else { return }
+            open("approval:\(approvalId)", "approve_device", [
+                "approvalId": .string(approvalId), "requestId": .string(e.requestId), "deviceId": .string(e.deviceId),
+            ])
         case .dmPairingApproved(let e):
             open("approval:\(e.approvalId)", "approve_pairing", [
                 "approvalId": .string(e.approvalId), "channel": .string(e.channel), "code": .string(e.code), "notify": .bool(e.notify),
@@ -47,6 +55,12 @@ public struct Outbox: Projection {
         case .backupRequested(let e): open("backup:\(e.backupId)", "backup", ["backupId": .string(e.backupId)])
         case .backupTaken(let e): try close("backup:\(e.backupId)")
         case .backupFailed(let e): try close("backup:\(e.backupId)")
+        case .effectStarted(let e):
+            try rows.updateExisting("effects", e.effectId) { row in
+                row["status"] = "started"; row["attempts"] = .integer(e.attempt); row["boot"] = .string(e.boot); row["startedAt"] = .integer(at)
+            }
+        case .effectNotApplied(let e):
+            try rows.updateExisting("effects", e.effectId) { row in row["status"] = "pending"; row["lastReason"] = .string(e.reason) }
         default: break
         }
     }

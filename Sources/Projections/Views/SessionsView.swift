@@ -4,10 +4,11 @@ import Domain
 /// transcripts as ClawCloud saw them: messages sent, replies, and chat runs.
 ///
 /// Version 2: `runs` holds each run's model, status (scope running|completed|failed), times,
-/// usage and error (version 1 kept only its session).
+/// usage and error (version 1 kept only its session). Version 3: a run may end `incomplete`,
+/// runs name their agent, and a send without a reply shows how it ended (`send:<status>`).
 public struct SessionsView: Projection {
     public let name = "sessions"
-    public let version = 2
+    public let version = 3
     /// `runs`: each chat run, with its session (looked up when it completes).
     public let collections = ["sessions", "transcript", "runs"]
     public init() {}
@@ -25,16 +26,19 @@ public struct SessionsView: Projection {
             try transcript(e.key, "user", e.message, runId: e.runId, context, rows)
         case .sessionReplyReceived(let e):
             try transcript(e.key, "assistant", e.reply, runId: e.runId, context, rows)
+        case .sessionSendEnded(let e):
+            try transcript(e.key, "send:\(e.status)", e.error ?? "", runId: e.runId, context, rows)
         case .runStarted(let e):
             try transcript(e.sessionKey, "user", e.input, runId: e.runId, context, rows)
             rows.put("runs", e.runId, [
-                "runId": .string(e.runId), "sessionKey": .string(e.sessionKey), "model": .string(e.model), "status": "running",
+                "runId": .string(e.runId), "sessionKey": .string(e.sessionKey), "agentId": json(e.agentId), "model": .string(e.model), "status": "running",
                 "startedAt": .integer(context.recordedAt), "finishedAt": .null, "usage": .null, "error": .null,
             ], scope: "running", sort: context.recordedAt)
         case .runCompleted(let e):
             guard let key = try rows.row("runs", e.runId)?.string("sessionKey") else { return }
-            try rows.updateExisting("runs", e.runId, scope: "completed") { row in
-                row["status"] = "completed"; row["finishedAt"] = .integer(context.recordedAt)
+            let status = e.status ?? "completed"
+            try rows.updateExisting("runs", e.runId, scope: status) { row in
+                row["status"] = .string(status); row["finishedAt"] = .integer(context.recordedAt)
                 row["usage"] = ["inputTokens": .integer(e.usage.inputTokens), "outputTokens": .integer(e.usage.outputTokens)]
             }
             try transcript(key, "assistant", e.text, runId: e.runId, context, rows)

@@ -1,0 +1,87 @@
+import Domain
+import EventStore
+import Foundation
+import Hummingbird
+import Projections
+
+/// Device pairing and DM pairing, as the runtime holds them. Reading a list records what changed
+/// since the last read (requests and codes the gateway minted, ones that left the list); an
+/// approval names the runtime's own request id or code (read from the runtime first when ClawCloud
+/// has not seen it yet) and is gated.
+extension API {
+    func addPairingRoutes() {
+        let services = services
+        route(.get, "openclaw/runtime/devices", "Devices {pending, paired}, from the runtime; new and vanished requests are recorded.") { _, context in
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                try await services.requireInstance(store)
+                let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/devices")
+                try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).devices(data)
+                return Envelope.ok(data)
+            }
+        }
+
+        route(.post, "openclaw/runtime/devices/:requestId/approve", "Approve a device pairing request the runtime holds (gated). "
+              + "The runtime's answer is the outcome: {approved:false} when it no longer holds the request.", write: true,
+              accepts: .gated(path: ["requestId": Schema.identifierInPath])) { request, context in
+            let requestId = try context.pathParameter("requestId")
+            let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                let approvalId = try request.approvalId(body: body)
+                if approvalId == nil {
+                    try await services.requireInstance(store)
+                    let known = try await services.streamCache.state(of: Streams.device(requestId), as: DevicePairingDecider.self, in: store)
+                    if known.status == .none {
+                        let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/devices")
+                        try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).devices(data)
+                    }
+                }
+                return try await services.gate(request, context, store: store, action: .approveDevice(requestId: requestId), approvalId: approvalId) { data in
+                    Envelope.ok(["approved": data["approved"] ?? true, "requestId": .string(requestId)])
+                }
+            }
+        }
+
+        route(.get, "openclaw/runtime/pairing/:channel", "DM pairing requests of a channel, from the runtime; new codes and expired ones are recorded.",
+              accepts: RequestShape(path: ["channel": Schema.channel])) { _, context in
+            let channel = try context.pathParameter("channel")
+            try DmPairingDecider.checkChannel(channel)
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                try await services.requireInstance(store)
+                let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/pairing/\(Effects.segment(channel))")
+                try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).pairing(channel: channel, data)
+                return Envelope.ok(data)
+            }
+        }
+
+        route(.post, "openclaw/runtime/pairing/:channel/approve", "Approve a DM pairing code the runtime minted {code, notify?} (gated).", write: true,
+              accepts: .gated(["code": ["type": "string", "pattern": "^[A-Z0-9]{1,32}$"], "notify": Schema.boolean], required: ["code"],
+                              path: ["channel": Schema.channel])) { request, context in
+            let channel = try context.pathParameter("channel")
+            let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
+            guard let code = body?["code"]?.stringValue, !code.isEmpty else { throw APIError.badRequest("missing code") }
+            try DmPairingDecider.checkChannel(channel)
+            try DmPairingDecider.checkCode(code)
+            let notify = body?["notify"] == true
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                let approvalId = try request.approvalId(body: body)
+                if approvalId == nil {
+                    try await services.requireInstance(store)
+                    let known = try await services.streamCache.state(of: Streams.dmPairing(channel), as: DmPairingDecider.self, in: store)
+                    if !DmPairingDecider.isPending(known, code: code) {
+                        let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/pairing/\(Effects.segment(channel))")
+                        try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).pairing(channel: channel, data)
+                    }
+                }
+                return try await services.gate(request, context, store: store, action: .approveDmPairing(channel: channel, code: code, notify: notify),
+                                               approvalId: approvalId) { data in
+                    Envelope.ok(["approved": true, "channel": .string(channel), "code": .string(code),
+                                 "stdout": data["stdout"] ?? "", "stderr": data["stderr"] ?? ""])
+                }
+            }
+        }
+    }
+}
