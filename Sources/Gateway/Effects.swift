@@ -113,6 +113,8 @@ struct Effects {
         case .pairing(let channel, _):
             let requests = try await observer.pairing(channel: channel, try await runtime.call(.GET, "/v1/pairing/\(Self.segment(channel))"))
             observation = .pairing(pendingCodes: Set(requests.map(\.code)))
+        case .execApprovals:
+            observation = .execApprovals(pendingIds: try await observer.execApprovals(try await runtime.call(.GET, "/v1/exec-approvals")))
         }
         let verdict = EffectReconciliation.verdict(kind: kind, startedAt: effect["startedAt"]?.integerValue ?? 0, requestId: requestId,
                                                    deviceId: effect["deviceId"]?.stringValue, code: code, observation)
@@ -146,6 +148,9 @@ struct Effects {
         case "approve_pairing":
             return try await runtime.call(.POST, "/v1/pairing/\(Self.segment(effect["channel"]?.stringValue ?? ""))/approve",
                                           body: ["code": effect["code"] ?? .null, "notify": effect["notify"] ?? false])
+        case "resolve_exec":
+            return try await runtime.call(.POST, "/v1/exec-approvals/\(Self.segment(effect["requestId"]?.stringValue ?? ""))/resolve",
+                                          body: ["decision": effect["decision"] ?? .null])
         default: return .null
         }
     }
@@ -170,6 +175,11 @@ struct Effects {
         let approvalId = effect["approvalId"]?.stringValue ?? ""
         let runtimeName = "openclaw-\(tenant.rawValue.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.map(String.init).joined())"
         let lastBackup = backupAt ?? data["lastBackup"]?.stringValue.flatMap(RuntimeObserver.millis)
+        if kind == "resolve_exec" {
+            _ = try await bus.run(ExecApprovalDecider.self, .recordDelivered(id: requestId, outcome: failure == nil ? .succeeded : .failed, detail: failure ?? observed,
+                                                                            observed: observed != nil), on: Streams.execApproval(requestId))
+            return
+        }
         let approvalStream = Streams.approval(approvalId)
         let deviceStream = Streams.device(requestId)
         _ = try await bus.run(reading: [.stream(Streams.instance, as: InstanceDecider.self), .stream(approvalStream, as: ApprovalDecider.self),

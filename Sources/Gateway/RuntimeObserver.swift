@@ -71,6 +71,28 @@ struct RuntimeObserver {
         return status
     }
 
+    /// `GET /v1/exec-approvals` → `exec_approval.requested` for approvals ClawCloud has not seen.
+    /// Returns the pending ids.
+    @discardableResult
+    func execApprovals(_ data: JSONValue) async throws -> Set<String> {
+        let pending = (data["pending"]?.arrayValue ?? []).prefix(500).compactMap(Self.execApproval)
+        guard !pending.isEmpty else { return [] }
+        _ = try await bus.run(reading: pending.map { .stream(Streams.execApproval($0.id), as: ExecApprovalDecider.self) }) { states, decision in
+            try pending.flatMap { approval in
+                try ExecApprovalDecider.decide(.observe(approval), states[Streams.execApproval(approval.id), as: ExecApprovalDecider.self], decision)
+            }
+        }
+        return Set(pending.map(\.id))
+    }
+
+    static func execApproval(_ entry: JSONValue) -> ObservedExecApproval? {
+        guard let id = entry["id"]?.stringValue, let command = entry["command"]?.stringValue else { return nil }
+        let decisions = entry["allowedDecisions"]?.arrayValue?.compactMap { $0.stringValue.flatMap(ExecDecision.init(rawValue:)) }
+        return ObservedExecApproval(id: id, command: command, cwd: entry["cwd"]?.stringValue, host: entry["host"]?.stringValue,
+                                    sessionKey: entry["sessionKey"]?.stringValue, agentId: entry["agentId"]?.stringValue,
+                                    allowedDecisions: decisions, expiresAt: entry["expiresAtMs"]?.integerValue)
+    }
+
     static func device(_ entry: JSONValue) -> ObservedDevice? {
         guard let requestId = entry["requestId"]?.stringValue, let deviceId = entry["deviceId"]?.stringValue else { return nil }
         let scopes = (entry["scopes"]?.arrayValue ?? []).compactMap(\.stringValue)

@@ -90,6 +90,32 @@ struct SimulatedRoutes {
             }
             return RuntimeEnvelope.ok(["approved": true, "channel": channel, "code": code, "stdout": "Approved \(channel) sender.", "stderr": ""])
         }
+        v1.get("exec-approvals") { request, _ in
+            let (id, keys) = try await Self.begin(request, runtime, "GET /v1/exec-approvals")
+            await runtime.ensureGateway(id, keys: keys)
+            let now = await runtime.now
+            let pending = await runtime.update(id) { sandbox in sandbox.prune(now: now); return sandbox.execApprovals }
+            return RuntimeEnvelope.ok(["pending": pending.map(\.json)])
+        }
+        v1.post("exec-approvals/:approvalId/resolve") { request, context in
+            let (id, keys) = try await Self.begin(request, runtime, "POST /v1/exec-approvals/:approvalId/resolve")
+            let approvalId = context.parameters.get("approvalId") ?? ""
+            let decision = try await Self.body(request)?["decision"] as? String ?? ""
+            guard ["allow-once", "allow-always", "deny"].contains(decision) else {
+                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "invalid decision")
+            }
+            await runtime.ensureGateway(id, keys: keys)
+            let now = await runtime.now
+            let resolved = await runtime.update(id) { sandbox -> Bool in
+                sandbox.prune(now: now)
+                guard let index = sandbox.execApprovals.firstIndex(where: { $0.id == approvalId }) else { return false }
+                sandbox.execApprovals.remove(at: index)
+                sandbox.execDecisions[approvalId] = decision
+                return true
+            }
+            guard resolved else { return RuntimeEnvelope.error(.notFound, code: "not_found", message: "unknown or expired approval id") }
+            return RuntimeEnvelope.ok(["resolved": true])
+        }
         v1.post("tools/invoke") { request, _ in
             let (id, keys) = try await Self.begin(request, runtime, "POST /v1/tools/invoke")
             guard let body = try await Self.body(request) else {

@@ -14,6 +14,8 @@ import NIOCore
 /// - device requests and DM pairing codes are **minted by the runtime** (``connectDevice(tenant:deviceId:displayName:platform:)``,
 ///   ``messageFromUnknownSender(tenant:channel:sender:)``), live 5 minutes and 1 hour, and an
 ///   approval of an unknown one fails as the real one does;
+/// - exec approvals are listed and resolved on the two routes ClawCloud asks the runtime to add
+///   (`GET /v1/exec-approvals`, `POST /v1/exec-approvals/:id/resolve`; docs/runtime-contract.md);
 /// - session results come wrapped as the gateway's tool results (`{content, details}`);
 /// - `/v1/responses` always answers `200 text/event-stream`, a non-streamed chat as one JSON
 ///   body under that label, a gateway error too; the stream is cut into byte chunks that may
@@ -112,6 +114,18 @@ public actor SimulatedRuntime {
         sandboxes[id] = sandbox
         return code
     }
+
+    /// The agent asks before running `command`: an exec approval the gateway waits on (30 minutes).
+    @discardableResult
+    public func requestExecApproval(tenant: String, command: String) -> String {
+        let id = UUID().uuidString.lowercased()
+        sandboxes[Self.sanitize(tenant), default: .init()].execApprovals.append(
+            .init(id: id, command: command, sessionKey: "agent:main:main", expiresAtMs: nowMs + 30 * 60 * 1_000))
+        return id
+    }
+
+    /// The decisions the tenant's gateway received, by exec approval id.
+    public func execDecisions(tenant: String) -> [String: String] { sandboxes[Self.sanitize(tenant)]?.execDecisions ?? [:] }
 
     /// The provider keys the tenant's running gateway was started with.
     public func keysInEffect(tenant: String) -> [String: String] { sandboxes[Self.sanitize(tenant)]?.startedWithKeys ?? [:] }

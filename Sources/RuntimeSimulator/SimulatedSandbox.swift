@@ -14,6 +14,21 @@ struct SimulatedSandbox {
     /// Pending DM pairing requests by channel.
     var pairing: [String: [PairingRequest]] = [:]
     var sessions: [String: Session] = [:]
+    /// Exec approvals the gateway is waiting on, and the decisions it received.
+    var execApprovals: [ExecApproval] = []
+    var execDecisions: [String: String] = [:]
+
+    struct ExecApproval {
+        var id: String
+        var command: String
+        var sessionKey: String
+        var expiresAtMs: Int64
+
+        var json: [String: Any] {
+            ["id": id, "command": command, "cwd": "/home/node", "host": "gateway", "sessionKey": sessionKey, "agentId": "main",
+             "allowedDecisions": ["allow-once", "allow-always", "deny"], "expiresAtMs": expiresAtMs]
+        }
+    }
 
     struct PendingDevice {
         var requestId: String
@@ -85,6 +100,7 @@ struct SimulatedSandbox {
     mutating func prune(now: Date) {
         let nowMs = Int64(now.timeIntervalSince1970 * 1_000)
         pendingDevices.removeAll { nowMs - $0.ts >= SimulatedRuntime.deviceTTLms }
+        execApprovals.removeAll { $0.expiresAtMs <= nowMs }
         for channel in pairing.keys {
             pairing[channel]?.removeAll { now.timeIntervalSince($0.createdAt) >= SimulatedRuntime.pairingTTL }
         }

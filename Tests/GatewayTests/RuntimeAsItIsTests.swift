@@ -205,6 +205,26 @@ struct RuntimeAsItIsTests {
         }
     }
 
+    @Test("exec approvals are observed through the runtime's list, and each decision is delivered to the runtime once")
+    func execApprovals() async throws {
+        try await withRuntime { runtime, gateway, client in
+            try await client.provisionReady()
+            let sandbox = try await gateway.sandbox("user_a")
+            let asked = await runtime.requestExecApproval(tenant: sandbox, command: "rm -rf ./build")
+            for _ in 0..<2 { #expect(try await client.call(.get, "/api/openclaw/runtime/exec-approvals").json["data"]?["pending"]?.arrayCount == 1) }
+            #expect(try await gateway.events().count { $0.type == "exec_approval.requested" } == 1)
+            let decided = try await client.call(.post, "/api/approvals/\(asked)/respond", body: #"{"decision":"allow-once"}"#)
+            #expect(decided.status == 200)
+            #expect(decided.json["data"]?["delivery"]?["result"] == "succeeded")
+            #expect(await runtime.execDecisions(tenant: sandbox) == [asked: "allow-once"])
+            // The same decision again changes nothing and sends nothing.
+            #expect(try await client.call(.post, "/api/approvals/\(asked)/respond", body: #"{"decision":"allow-once"}"#).status == 200)
+            #expect(await runtime.calls.count { $0.hasSuffix("/resolve") } == 1)
+            #expect(try await client.call(.get, "/api/openclaw/runtime/exec-approvals").json["data"]?["pending"]?.arrayCount == 0)
+            #expect(try await gateway.row("outbox", "effects", "exec:\(asked)")?["status"] == "done")
+        }
+    }
+
     @Test("an approval the runtime answers approved:false stays false, says why, and the device is not shown paired")
     func deviceGoneBeforeApproval() async throws {
         try await withRuntime { runtime, gateway, client in

@@ -296,7 +296,8 @@ struct RuntimeJourneyTests {
             await runtime.setStall(.milliseconds(500))
             let port = try #require(client.port)
             async let granted = liveCall(port: port, .POST, "/approvals/\(approvalId)/respond", body: #"{"decision":"approved"}"#)
-            try await Task.sleep(for: .milliseconds(150))
+            // Asked once the grant's runtime call is under way.
+            _ = try await eventually { await runtime.calls.contains("POST /v1/gateway/restart") ? true : nil }
             async let asked = liveCall(port: port, .POST, "/openclaw/runtime/restart", body: #"{"approvalId":"\#(approvalId)"}"#)
             let (a, b) = try await (granted, asked)
             #expect(a.status == 200, "\(a.json)")

@@ -48,7 +48,7 @@ public enum EffectDecider: Decider {
 public enum EffectReconciliation {
     /// What to read from the runtime to reconcile an effect of `kind` (nil: the effect is safe to
     /// repeat as it is: a provision check reads the status, a stop of a stopped gateway does nothing).
-    public enum Read: Sendable, Equatable { case status, devices(requestId: String), pairing(channel: String, code: String) }
+    public enum Read: Sendable, Equatable { case status, devices(requestId: String), pairing(channel: String, code: String), execApprovals }
 
     public enum Verdict: Sendable, Equatable {
         /// It happened (or failed): record this outcome, marked as observed.
@@ -64,6 +64,7 @@ public enum EffectReconciliation {
         case status(ObservedStatus)
         case devices(pending: Set<String>, pairedDeviceIds: Set<String>)
         case pairing(pendingCodes: Set<String>)
+        case execApprovals(pendingIds: Set<String>)
     }
 
     public static func read(for kind: String, requestId: String?, channel: String?, code: String?) -> Read? {
@@ -71,12 +72,14 @@ public enum EffectReconciliation {
         case "restart", "backup": .status
         case "approve_device": .devices(requestId: requestId ?? "")
         case "approve_pairing": .pairing(channel: channel ?? "", code: code ?? "")
+        case "resolve_exec": .execApprovals
         default: nil
         }
     }
 
-    /// The verdict on an attempt of `kind` started at `startedAt` (ms), for the device
-    /// `deviceId` or the code `code` where the kind has one.
+    /// The verdict on an attempt of `kind` started at `startedAt` (ms), for the request
+    /// `requestId` (a device request, an exec approval), the device `deviceId` or the code `code`
+    /// where the kind has one.
     public static func verdict(kind: String, startedAt: Millis, requestId: String?, deviceId: String?, code: String?, _ observation: Observation) -> Verdict {
         switch (kind, observation) {
         case ("restart", .status(let status)):
@@ -95,6 +98,9 @@ public enum EffectReconciliation {
         case ("approve_pairing", .pairing(let pendingCodes)):
             if let code, pendingCodes.contains(code) { return .notApplied("observed: the code is still pending") }
             return .done(succeeded: true, detail: "observed: the code left the pending list")
+        case ("resolve_exec", .execApprovals(let pendingIds)):
+            if let requestId, pendingIds.contains(requestId) { return .notApplied("observed: the approval is still pending") }
+            return .done(succeeded: true, detail: "observed: the approval left the pending list")
         default:
             return .wait
         }

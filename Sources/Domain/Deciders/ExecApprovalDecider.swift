@@ -1,6 +1,7 @@
 /// An exec approval the runtime asks for (`exec-approval-<id>`), resolved as the OpenClaw gateway
 /// does: exactly `allow-once`, `allow-always` or `deny`; the same decision again is a no-op,
-/// another one an error; unknown or expired ids are refused.
+/// another one an error; unknown or expired ids are refused. A decision is delivered to the
+/// runtime once, through the outbox (``Command/recordDelivered(id:outcome:detail:observed:)``).
 public enum ExecApprovalDecider: Decider {
     public struct State: Sendable, Equatable {
         public var requested = false
@@ -8,6 +9,7 @@ public enum ExecApprovalDecider: Decider {
         public var expiresAt: Millis = 0
         public var decision: ExecDecision?
         public var expired = false
+        public var delivered = false
     }
 
     public enum Command: Sendable {
@@ -16,6 +18,10 @@ public enum ExecApprovalDecider: Decider {
         /// `decision` is the raw string the caller sent.
         case resolve(id: String, decision: String)
         case expire(id: String)
+        /// What the runtime's pending list shows (its expiry is the runtime's).
+        case observe(ObservedExecApproval)
+        /// How the delivery of the decision to the runtime ended.
+        case recordDelivered(id: String, outcome: ApprovalExecuted.Outcome, detail: String?, observed: Bool)
     }
 
     public static let initialState = State()
@@ -50,6 +56,13 @@ public enum ExecApprovalDecider: Decider {
         case .expire(let id):
             guard state.requested, state.decision == nil, !state.expired, context.now >= state.expiresAt else { return [] }
             return [.execApprovalExpired(ExecApprovalExpired(id: id))]
+        case .observe(let observed):
+            let timeout = observed.expiresAt.map { max(1, $0 - context.now) }
+            return try decide(.request(id: observed.id, command: observed.command, cwd: observed.cwd, host: observed.host, sessionKey: observed.sessionKey,
+                                       agentId: observed.agentId, allowedDecisions: observed.allowedDecisions, timeoutMs: timeout), state, context)
+        case .recordDelivered(let id, let outcome, let detail, let observed):
+            guard let decision = state.decision, !state.delivered else { return [] }
+            return [.execApprovalDelivered(ExecApprovalDelivered(id: id, decision: decision, outcome: outcome, detail: detail, observed: observed ? true : nil))]
         }
     }
 
@@ -58,6 +71,7 @@ public enum ExecApprovalDecider: Decider {
         case .execApprovalRequested(let e): state = State(requested: true, allowed: e.allowedDecisions, expiresAt: e.expiresAt)
         case .execApprovalResolved(let e): state.decision = e.decision
         case .execApprovalExpired: state.expired = true
+        case .execApprovalDelivered: state.delivered = true
         default: break
         }
         return state

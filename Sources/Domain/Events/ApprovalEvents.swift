@@ -74,6 +74,18 @@ public struct ExecApprovalResolved: EventPayload {
     public var stream: String { Streams.execApproval(id) }
 }
 
+/// The decision reached the runtime (`succeeded`), or the runtime refused it (`failed`, with why):
+/// the runtime's answer, or (`observed`) what its pending list showed.
+public struct ExecApprovalDelivered: EventPayload {
+    public static let type = "exec_approval.delivered"
+    public let id: String
+    public let decision: ExecDecision
+    public let outcome: ApprovalExecuted.Outcome
+    public let detail: String?
+    public var observed: Bool? = nil
+    public var stream: String { Streams.execApproval(id) }
+}
+
 /// Unanswered within its timeout: the host applies its fallback (deny).
 public struct ExecApprovalExpired: EventPayload {
     public static let type = "exec_approval.expired"

@@ -42,6 +42,7 @@ public enum DomainEvent: Sendable, Equatable {
     case execApprovalRequested(ExecApprovalRequested)
     case execApprovalResolved(ExecApprovalResolved)
     case execApprovalExpired(ExecApprovalExpired)
+    case execApprovalDelivered(ExecApprovalDelivered)
     case threadCreated(ThreadCreated)
     case threadRenamed(ThreadRenamed)
     case threadArchived(ThreadArchived)
@@ -104,6 +105,7 @@ public enum DomainEvent: Sendable, Equatable {
         entry(DomainEvent.execApprovalRequested),
         entry(DomainEvent.execApprovalResolved),
         entry(DomainEvent.execApprovalExpired),
+        entry(DomainEvent.execApprovalDelivered),
         entry(DomainEvent.threadCreated),
         entry(DomainEvent.threadRenamed),
         entry(DomainEvent.threadArchived),
@@ -167,6 +169,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .execApprovalRequested(let payload): payload
         case .execApprovalResolved(let payload): payload
         case .execApprovalExpired(let payload): payload
+        case .execApprovalDelivered(let payload): payload
         case .threadCreated(let payload): payload
         case .threadRenamed(let payload): payload
         case .threadArchived(let payload): payload

@@ -79,3 +79,27 @@ public struct ObservedStatus: Sendable, Equatable {
         self.lastBackup = lastBackup
     }
 }
+
+/// A pending exec approval, as the runtime's `GET /v1/exec-approvals` lists it.
+public struct ObservedExecApproval: Sendable, Equatable {
+    public var id: String
+    public var command: String
+    public var cwd: String?
+    public var host: String?
+    public var sessionKey: String?
+    public var agentId: String?
+    public var allowedDecisions: [ExecDecision]?
+    public var expiresAt: Millis?
+
+    public init(id: String, command: String, cwd: String?, host: String?, sessionKey: String?, agentId: String?,
+                allowedDecisions: [ExecDecision]?, expiresAt: Millis?) {
+        self.id = id
+        self.command = command
+        self.cwd = cwd
+        self.host = host
+        self.sessionKey = sessionKey
+        self.agentId = agentId
+        self.allowedDecisions = allowedDecisions
+        self.expiresAt = expiresAt
+    }
+}

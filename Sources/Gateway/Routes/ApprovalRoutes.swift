@@ -37,6 +37,11 @@ extension API {
                 if row["kind"] == "exec" {
                     let outcome = try await services.command(ExecApprovalDecider.self, .resolve(id: id, decision: body.decision),
                                                              on: Streams.execApproval(id), in: store, request, context)
+                    // The decision goes to the runtime once, through the outbox.
+                    let effect = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: "exec:\(id)") }
+                    if let effect, effect["status"] != "done", services.runtime != nil {
+                        _ = try? await Effects(services: services).perform(effect, tenant: tenant, store: store, within: services.configuration.effectWait)
+                    }
                     return Envelope.ok(try await services.approval(id, store).json, position: outcome.position)
                 }
                 let outcome = try await services.respondToHeld(id, decision: body.decision, request, context, store: store)

@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import Projections
 
-/// Device pairing and DM pairing, as the runtime holds them. Reading a list records what changed
+/// Device pairing, DM pairing and exec approvals, as the runtime holds them. Reading a list records what changed
 /// since the last read (requests and codes the gateway minted, ones that left the list); an
 /// approval names the runtime's own request id or code (read from the runtime first when ClawCloud
 /// has not seen it yet) and is gated.
@@ -40,6 +40,16 @@ extension API {
                 return try await services.gate(request, context, store: store, action: .approveDevice(requestId: requestId), approvalId: approvalId) { data in
                     Envelope.ok(["approved": data["approved"] ?? true, "requestId": .string(requestId)])
                 }
+            }
+        }
+
+        route(.get, "openclaw/runtime/exec-approvals", "Exec approvals pending in the runtime {pending}; new ones are recorded (and then answered at /api/approvals/:id/respond).") { _, context in
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                try await services.requireInstance(store)
+                let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/exec-approvals")
+                try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).execApprovals(data)
+                return Envelope.ok(data)
             }
         }
 

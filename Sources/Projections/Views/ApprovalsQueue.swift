@@ -1,7 +1,8 @@
 import Domain
 
 /// Held-command approvals (key = approval id) and exec approvals (key `exec:<id>`): scope
-/// `pending` or `resolved`, sorted by request time; each with its summary, expiry and outcome.
+/// `pending` or `resolved`, sorted by request time; each with its summary, expiry and outcome (for
+/// an exec approval, its `delivery` to the runtime).
 public struct ApprovalsQueue: Projection {
     public let name = "approvals"
     public let version = 1
@@ -41,6 +42,10 @@ public struct ApprovalsQueue: Projection {
             try resolve("exec:\(e.id)", status: "resolved", decision: e.decision.rawValue, by: e.by, at, rows)
         case .execApprovalExpired(let e):
             try resolve("exec:\(e.id)", status: "expired", decision: nil, by: nil, at, rows)
+        case .execApprovalDelivered(let e):
+            try rows.updateExisting("approvals", "exec:\(e.id)") { row in
+                row["delivery"] = ["result": .string(e.outcome.rawValue), "detail": json(e.detail), "at": .integer(at)]
+            }
         default: break
         }
     }

@@ -8,8 +8,8 @@ import Domain
 /// not take effect (`effect.not_applied`): it may be performed. A row `started` with no outcome
 /// may have reached the runtime: it is reconciled by observing the runtime, never called blindly.
 ///
-/// Version 2: attempts (`status` started, `attempts`, `boot`, `startedAt`, `lastReason`), and a
-/// device approved outside ClawCloud opens no effect.
+/// Version 2: attempts (`status` started, `attempts`, `boot`, `startedAt`, `lastReason`), a
+/// device approved outside ClawCloud opens no effect, and exec approval decisions are delivered.
 ///
 /// | opened by | kind | closed by |
 /// |---|---|---|
@@ -19,6 +19,7 @@ import Domain
 /// | `device.approved` | `approve_device` | `approval.executed` |
 /// | `dm_pairing.approved` | `approve_pairing` | `approval.executed` |
 /// | `backup.requested` | `backup` | `backup.taken`, `backup.failed` |
+/// | `exec_approval.resolved` | `resolve_exec` | `exec_approval.delivered` |
 public struct Outbox: Projection {
     public let name = "outbox"
     public let version = 2
@@ -55,6 +56,9 @@ public struct Outbox: Projection {
         case .backupRequested(let e): open("backup:\(e.backupId)", "backup", ["backupId": .string(e.backupId)])
         case .backupTaken(let e): try close("backup:\(e.backupId)")
         case .backupFailed(let e): try close("backup:\(e.backupId)")
+        case .execApprovalResolved(let e):
+            open("exec:\(e.id)", "resolve_exec", ["requestId": .string(e.id), "decision": .string(e.decision.rawValue)])
+        case .execApprovalDelivered(let e): try close("exec:\(e.id)")
         case .effectStarted(let e):
             try rows.updateExisting("effects", e.effectId) { row in
                 row["status"] = "started"; row["attempts"] = .integer(e.attempt); row["boot"] = .string(e.boot); row["startedAt"] = .integer(at)
