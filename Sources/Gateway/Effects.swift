@@ -22,19 +22,18 @@ struct Effects {
     /// the approval's outcome, the retrier): a caller that waited finds it done, and answers as
     /// ``doneOutcome(_:store:)`` says rather than calling the runtime again.
     @discardableResult
-    func perform(_ effect: Row, tenant: TenantID, store: EventStore) async throws -> JSONValue {
-        guard let id = effect["id"]?.stringValue else { return .null }
-        return try await services.inTurn("effect:\(id)", of: store) {
-            let current = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: id) }
-            guard let current, current["status"] != "done" else { return try await doneOutcome(effect, store: store) }
-            if current["status"] == "started" { return try await reconcile(current, tenant: tenant, store: store) }
+    func perform(_ effect: OutboxEffect, tenant: TenantID, store: EventStore) async throws -> JSONValue {
+        try await services.inTurn("effect:\(effect.id)", of: store) {
+            let current = try await store.read { db in try store.projector.effect(db, id: effect.id) }
+            guard let current, current.status != .done else { return try await doneOutcome(effect, store: store) }
+            if current.status == .started { return try await reconcile(current, tenant: tenant, store: store) }
             return try await attempt(current, tenant: tenant, store: store)
         }
     }
 
     /// Performs the effect within the configured wait: its outcome, or nil when it is still under
     /// way (it goes on in the background; its outcome arrives on `/api/stream`).
-    func perform(_ effect: Row, tenant: TenantID, store: EventStore, within wait: Duration) async throws -> JSONValue? {
+    func perform(_ effect: OutboxEffect, tenant: TenantID, store: EventStore, within wait: Duration) async throws -> JSONValue? {
         let work = services.background.start { try await perform(effect, tenant: tenant, store: store) }
         return try await work.value(within: wait)
     }
@@ -42,24 +41,22 @@ struct Effects {
     /// What a caller that found the effect done answers: the failure when it failed; for a
     /// backup, `{lastBackup}` from the time it was recorded as taken; else null (the route
     /// answers from the views).
-    private func doneOutcome(_ effect: Row, store: EventStore) async throws -> JSONValue {
-        if let backupId = effect["backupId"]?.stringValue {
-            let backup = try await store.read { db in try store.projector.row(db, "instance", "backups", key: backupId) }
-            if backup?["status"] == "failed" { throw RuntimeError(status: 502, message: backup?["reason"]?.stringValue ?? "runtime error") }
-            guard let takenAt = backup?["takenAt"]?.integerValue else { return .null }
+    private func doneOutcome(_ effect: OutboxEffect, store: EventStore) async throws -> JSONValue {
+        if let backupId = effect.backupId {
+            let backup = try await store.read { db in try store.projector.backup(db, id: backupId) }
+            if backup?.status == "failed" { throw RuntimeError(status: 502, message: backup?.reason ?? "runtime error") }
+            guard let takenAt = backup?.takenAt else { return .null }
             return ["lastBackup": .string(Date(timeIntervalSince1970: Double(takenAt) / 1_000).formatted(.iso8601))]
         }
-        guard let approvalId = effect["approvalId"]?.stringValue else { return .null }
-        let approval = try await store.read { db in try store.projector.row(db, "approvals", "approvals", key: approvalId) }
-        if approval?["outcome"]?["result"] == "failed" {
-            throw RuntimeError(status: 502, message: approval?["outcome"]?["detail"]?.stringValue ?? "runtime error")
-        }
+        guard let approvalId = effect.approvalId else { return .null }
+        let approval = try await store.read { db in try store.projector.approval(db, id: approvalId) }
+        if let outcome = approval?.outcome, outcome.result == "failed" { throw RuntimeError(status: 502, message: outcome.detail ?? "runtime error") }
         return .null
     }
 
     /// Records an attempt, calls the runtime once, and records what it answered.
-    private func attempt(_ effect: Row, tenant: TenantID, store: EventStore) async throws -> JSONValue {
-        guard let id = effect["id"]?.stringValue, let kind = effect["kind"]?.stringValue else { return .null }
+    private func attempt(_ effect: OutboxEffect, tenant: TenantID, store: EventStore) async throws -> JSONValue {
+        let id = effect.id, kind = effect.kind
         let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: id)
         _ = try await bus.run(EffectDecider.self, .start(effectId: id, kind: kind, boot: services.boot), on: Streams.effect(id))
         let data: JSONValue
@@ -79,8 +76,8 @@ struct Effects {
             throw error
         }
         if kind == "approve_device", data["approved"] == false {
-            let requestId = effect["requestId"]?.stringValue ?? ""
-            try await record(effect, .failure("the runtime answered approved:false: request \(requestId) is unknown to it or expired"), tenant: tenant, store: store)
+            try await record(effect, .failure("the runtime answered approved:false: request \(effect.requestId ?? "") is unknown to it or expired"),
+                             tenant: tenant, store: store)
             return data
         }
         try await record(effect, .success(data), tenant: tenant, store: store)
@@ -89,11 +86,10 @@ struct Effects {
 
     /// An open attempt whose answer was lost: observe the runtime, record what it shows, or
     /// attempt again when it is safe and the effect provably did not happen.
-    private func reconcile(_ effect: Row, tenant: TenantID, store: EventStore) async throws -> JSONValue {
-        guard let id = effect["id"]?.stringValue, let kind = effect["kind"]?.stringValue else { return .null }
+    private func reconcile(_ effect: OutboxEffect, tenant: TenantID, store: EventStore) async throws -> JSONValue {
+        let id = effect.id, kind = effect.kind
         let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: id)
-        let requestId = effect["requestId"]?.stringValue, code = effect["code"]?.stringValue
-        guard let read = EffectReconciliation.read(for: kind, requestId: requestId, channel: effect["channel"]?.stringValue, code: code) else {
+        guard let read = EffectReconciliation.read(for: kind, requestId: effect.requestId, channel: effect.channel, code: effect.code) else {
             // Safe to repeat as it is (a status read, a stop).
             _ = try await bus.run(EffectDecider.self, .recordNotApplied(effectId: id, reason: "repeated: safe to repeat"), on: Streams.effect(id))
             return try await attempt(effect, tenant: tenant, store: store)
@@ -116,8 +112,8 @@ struct Effects {
         case .execApprovals:
             observation = .execApprovals(pendingIds: try await observer.execApprovals(try await runtime.call(.GET, "/v1/exec-approvals")))
         }
-        let verdict = EffectReconciliation.verdict(kind: kind, startedAt: effect["startedAt"]?.integerValue ?? 0, requestId: requestId,
-                                                   deviceId: effect["deviceId"]?.stringValue, code: code, observation)
+        let verdict = EffectReconciliation.verdict(kind: kind, startedAt: effect.startedAt ?? 0, requestId: effect.requestId, deviceId: effect.deviceId,
+                                                   code: effect.code, observation)
         switch verdict {
         case .done(let succeeded, let detail):
             let lastBackup = status?.lastBackup.map { JSONValue.string(Date(timeIntervalSince1970: Double($0) / 1_000).formatted(.iso8601)) }
@@ -136,7 +132,7 @@ struct Effects {
 
     /// The effect's one runtime call. Provider keys go on every call that may start the gateway
     /// (all but stop and backup).
-    private func call(_ effect: Row, kind: String, tenant: TenantID, store: EventStore) async throws -> JSONValue {
+    private func call(_ effect: OutboxEffect, kind: String, tenant: TenantID, store: EventStore) async throws -> JSONValue {
         let runtime = try await services.runtimeClient(for: store, tenant: tenant, keys: !["stop", "backup"].contains(kind))
         switch kind {
         case "provision": return try await runtime.call(.GET, "/v1/status")
@@ -144,13 +140,13 @@ struct Effects {
         case "stop": return try await runtime.call(.POST, "/v1/gateway/stop")
         case "backup": return try await runtime.call(.POST, "/v1/storage/backup")
         case "approve_device":
-            return try await runtime.call(.POST, "/v1/devices/\(Self.segment(effect["requestId"]?.stringValue ?? ""))/approve")
+            return try await runtime.call(.POST, "/v1/devices/\(Self.segment(effect.requestId ?? ""))/approve")
         case "approve_pairing":
-            return try await runtime.call(.POST, "/v1/pairing/\(Self.segment(effect["channel"]?.stringValue ?? ""))/approve",
-                                          body: ["code": effect["code"] ?? .null, "notify": effect["notify"] ?? false])
+            return try await runtime.call(.POST, "/v1/pairing/\(Self.segment(effect.channel ?? ""))/approve",
+                                          body: ["code": effect.code.map(JSONValue.string) ?? .null, "notify": .bool(effect.notify)])
         case "resolve_exec":
-            return try await runtime.call(.POST, "/v1/exec-approvals/\(Self.segment(effect["requestId"]?.stringValue ?? ""))/resolve",
-                                          body: ["decision": effect["decision"] ?? .null])
+            return try await runtime.call(.POST, "/v1/exec-approvals/\(Self.segment(effect.requestId ?? ""))/resolve",
+                                          body: ["decision": effect.decision.map(JSONValue.string) ?? .null])
         default: return .null
         }
     }
@@ -163,16 +159,16 @@ struct Effects {
     /// Records how the effect ended: its kind's own event and, for an approval's effect,
     /// `approval.executed`. `observed` (the observation's detail) marks an outcome seen on the
     /// runtime rather than answered by it.
-    private func record(_ effect: Row, _ outcome: Outcome, observed: String? = nil, backupAt: Millis? = nil, tenant: TenantID, store: EventStore) async throws {
-        guard let id = effect["id"]?.stringValue, let kind = effect["kind"]?.stringValue else { return }
+    private func record(_ effect: OutboxEffect, _ outcome: Outcome, observed: String? = nil, backupAt: Millis? = nil, tenant: TenantID, store: EventStore) async throws {
+        let id = effect.id, kind = effect.kind
         let (failure, data): (String?, JSONValue) = switch outcome {
         case .success(let answered): (nil, answered)
         case .failure(let message): (message, .null)
         }
         let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: id)
-        let backupId = effect["backupId"]?.stringValue ?? ""
-        let requestId = effect["requestId"]?.stringValue ?? ""
-        let approvalId = effect["approvalId"]?.stringValue ?? ""
+        let backupId = effect.backupId ?? ""
+        let requestId = effect.requestId ?? ""
+        let approvalId = effect.approvalId ?? ""
         let runtimeName = "openclaw-\(tenant.rawValue.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.map(String.init).joined())"
         let lastBackup = backupAt ?? data["lastBackup"]?.stringValue.flatMap(RuntimeObserver.millis)
         if kind == "resolve_exec" {
@@ -211,7 +207,7 @@ struct Effects {
     /// returns how many are still open.
     @discardableResult
     func performPending(_ tenant: TenantID, _ store: EventStore) async -> Int {
-        let pending = (try? await store.read { db in try store.projector.rows(db, "outbox", "effects", RowQuery(scope: "pending", order: .ascending, limit: 100)) }) ?? []
+        let pending = (try? await store.read { db in try store.projector.openEffects(db) }) ?? []
         var left = 0
         for effect in pending {
             do {

@@ -44,25 +44,17 @@ public final class ExpirySweeper: Service, Sendable {
     /// Expires what is due in one store; returns how many expirable items are still pending.
     @discardableResult
     func sweep(_ tenant: TenantID, _ store: EventStore) async throws -> Int {
-        let (approvals, devices, codes) = try await store.read { db in
-            (try store.projector.rows(db, "approvals", "approvals", RowQuery(scope: "pending", limit: 1_000)),
-             try store.projector.rows(db, "devices", "devices", RowQuery(scope: "pending", limit: 1_000)),
-             try store.projector.rows(db, "devices", "dm_pairing", RowQuery(limit: 1_000)).filter { $0["status"] == "pending" })
-        }
+        let expiring = try await store.read { db in try store.projector.expiring(db) }
         let now = Int64((Date.now.timeIntervalSince1970 * 1000).rounded(.down))
         let bus = services.bus(store, tenant: tenant, actor: "system", requestID: "expiry")
         var pending = 0
-        for row in approvals + devices + codes {
-            guard let expiresAt = row["expiresAt"]?.integerValue else { continue }
-            guard expiresAt <= now else { pending += 1; continue }
-            if row["kind"] == "held", let id = row["id"]?.stringValue {
-                _ = try await bus.run(ApprovalDecider.self, .expire(approvalId: id), on: Streams.approval(id))
-            } else if row["kind"] == "exec", let id = row["id"]?.stringValue {
-                _ = try await bus.run(ExecApprovalDecider.self, .expire(id: id), on: Streams.execApproval(id))
-            } else if let requestId = row["requestId"]?.stringValue {
-                _ = try await bus.run(DevicePairingDecider.self, .expire(requestId: requestId), on: Streams.device(requestId))
-            } else if let channel = row["channel"]?.stringValue {
-                _ = try await bus.run(DmPairingDecider.self, .expire(channel: channel), on: Streams.dmPairing(channel))
+        for entry in expiring {
+            guard entry.expiresAt <= now else { pending += 1; continue }
+            switch entry.item {
+            case .heldApproval(let id): _ = try await bus.run(ApprovalDecider.self, .expire(approvalId: id), on: Streams.approval(id))
+            case .execApproval(let id): _ = try await bus.run(ExecApprovalDecider.self, .expire(id: id), on: Streams.execApproval(id))
+            case .deviceRequest(let requestId): _ = try await bus.run(DevicePairingDecider.self, .expire(requestId: requestId), on: Streams.device(requestId))
+            case .dmCode(let channel): _ = try await bus.run(DmPairingDecider.self, .expire(channel: channel), on: Streams.dmPairing(channel))
             }
         }
         return pending

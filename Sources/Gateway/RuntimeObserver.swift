@@ -23,9 +23,7 @@ struct RuntimeObserver {
     func devices(_ data: JSONValue) async throws -> (pending: [ObservedDevice], pairedDeviceIds: Set<String>) {
         let pending = (data["pending"]?.arrayValue ?? []).compactMap(Self.device)
         let paired = Set((data["paired"]?.arrayValue ?? []).compactMap { $0["deviceId"]?.stringValue })
-        let known = try await store.read { db in
-            try store.projector.rows(db, "devices", "devices", RowQuery(scope: "pending", limit: 1_000)).compactMap { $0.string("requestId") }
-        }
+        let known = try await store.read { db in try store.projector.pendingDeviceRequests(db) }
         let observed = Dictionary(pending.map { ($0.requestId, $0) }, uniquingKeysWith: { first, _ in first })
         let ids = Array(Set(known).union(observed.keys)).sorted()
         guard !ids.isEmpty else { return (pending, paired) }

@@ -27,18 +27,18 @@ extension Services {
             guard case .approvalRequested(let held)? = outcome.events.first else { throw APIError(.internalServerError, "approval not recorded") }
             return Self.approvalRequired(held.approvalId, held.summary, held.toolName, held.toolInput, position: outcome.position)
         }
-        let row = try await store.read { db in try store.projector.row(db, "approvals", "approvals", key: approvalId) }
-        guard let row, row["kind"] == "held" else { throw APIError.notFound("approval \(approvalId) not found") }
-        guard row["toolName"]?.stringValue == action.toolName else {
-            throw APIError(.conflict, "approval \(approvalId) is for \(row["toolName"]?.stringValue ?? "another action")")
+        let approval = try await store.read { db in try store.projector.approval(db, id: approvalId) }
+        guard let approval, approval.kind == "held" else { throw APIError.notFound("approval \(approvalId) not found") }
+        guard approval.toolName == action.toolName else {
+            throw APIError(.conflict, "approval \(approvalId) is for \(approval.toolName ?? "another action")")
         }
-        switch row["status"]?.stringValue {
+        switch approval.status {
         case "pending":
-            return Self.approvalRequired(approvalId, row["summary"]?.stringValue ?? "", action.toolName, row["toolInput"] ?? [:], position: nil)
+            return Self.approvalRequired(approvalId, approval.summary ?? "", action.toolName, approval.toolInput ?? [:], position: nil)
         case "denied", "expired":
-            throw APIError(.conflict, "approval \(approvalId) was \(row["status"]?.stringValue == "denied" ? "rejected" : "expired")")
-        case "executed" where row["outcome"]?["result"] == "failed":
-            throw APIError(.badGateway, "the approved command failed: \(row["outcome"]?["detail"]?.stringValue ?? "runtime error")")
+            throw APIError(.conflict, "approval \(approvalId) was \(approval.status == "denied" ? "rejected" : "expired")")
+        case "executed" where approval.outcome?.result == "failed":
+            throw APIError(.badGateway, "the approved command failed: \(approval.outcome?.detail ?? "runtime error")")
         default:
             guard let data = try await runEffect(approvalId, tenant: tenant, store: store) else {
                 return Self.inProgress("approval:\(approvalId)", position: nil)
@@ -51,8 +51,8 @@ extension Services {
     /// its runtime data (null when there is none, or it ran before), or nil while it is still
     /// under way.
     func runEffect(_ approvalId: String, tenant: TenantID, store: EventStore) async throws -> JSONValue? {
-        let effect = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: "approval:\(approvalId)") }
-        guard let effect, effect["status"] != "done" else { return .null }
+        let effect = try await store.read { db in try store.projector.effect(db, id: "approval:\(approvalId)") }
+        guard let effect, effect.status != .done else { return .null }
         return try await Effects(services: self).perform(effect, tenant: tenant, store: store, within: configuration.effectWait)
     }
 

@@ -11,10 +11,8 @@ extension API {
               accepts: RequestShape(query: ["status": Schema.choice(["pending", "resolved"])])) { request, context in
             let status = try request.queryChoice("status", ["pending", "resolved"])
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                let rows = try await store.read { db in
-                    try store.projector.rows(db, "approvals", "approvals", RowQuery(scope: status, limit: 500))
-                }
-                return Envelope.ok(.array(rows.map(\.json)))
+                let approvals = try await store.read { db in try store.projector.approvals(db, scope: status, limit: 500) }
+                return Envelope.ok(.array(approvals.map(\.json)))
             }
         }
 
@@ -34,12 +32,12 @@ extension API {
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 let row = try await services.approval(id, store)
-                if row["kind"] == "exec" {
+                if row.kind == "exec" {
                     let outcome = try await services.command(ExecApprovalDecider.self, .resolve(id: id, decision: body.decision),
                                                              on: Streams.execApproval(id), in: store, request, context)
                     // The decision goes to the runtime once, through the outbox.
-                    let effect = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: "exec:\(id)") }
-                    if let effect, effect["status"] != "done", services.runtime != nil {
+                    let effect = try await store.read { db in try store.projector.effect(db, id: "exec:\(id)") }
+                    if let effect, effect.status != .done, services.runtime != nil {
                         _ = try? await Effects(services: services).perform(effect, tenant: tenant, store: store, within: services.configuration.effectWait)
                     }
                     return Envelope.ok(try await services.approval(id, store).json, position: outcome.position)
@@ -87,12 +85,9 @@ extension Services {
         }
     }
 
-    fileprivate func approval(_ id: String, _ store: EventStore) async throws -> Row {
-        let row = try await store.read { db in
-            try store.projector.row(db, "approvals", "approvals", key: id) ?? store.projector.row(db, "approvals", "approvals", key: "exec:\(id)")
-        }
-        guard let row else { throw APIError.notFound("approval \(id) not found") }
-        return row
+    fileprivate func approval(_ id: String, _ store: EventStore) async throws -> ApprovalRecord {
+        guard let approval = try await store.read({ db in try store.projector.approval(db, id: id) }) else { throw APIError.notFound("approval \(id) not found") }
+        return approval
     }
 }
 

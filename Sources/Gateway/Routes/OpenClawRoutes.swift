@@ -60,7 +60,7 @@ extension API {
                                                          request, context)
                 guard case .backupRequested(let requested)? = outcome.events.first else { throw APIError(.internalServerError, "backup not recorded") }
                 let effectId = "backup:\(requested.backupId)"
-                let effect = try await store.read { db in try store.projector.row(db, "outbox", "effects", key: effectId) }
+                let effect = try await store.read { db in try store.projector.effect(db, id: effectId) }
                 var data: JSONValue = .null
                 if let effect {
                     guard let done = try await Effects(services: services).perform(effect, tenant: tenant, store: store, within: services.configuration.effectWait)
@@ -87,10 +87,10 @@ extension API {
 extension Services {
     /// `InstanceSummary` as the original API shaped it, or null.
     func instanceSummary(_ store: EventStore) async throws -> JSONValue {
-        let row = try await store.read { db in try store.projector.row(db, "instance", "instance", key: "instance") }
-        guard let row else { return .null }
-        return ["status": row["status"] ?? .null, "runtime_name": row["runtimeName"] ?? .null, "created_at": row["createdAt"] ?? .null,
-                "updated_at": row["updatedAt"] ?? .null, "last_ready_at": row["lastReadyAt"] ?? .null]
+        guard let instance = try await store.read({ db in try store.projector.instance(db) }) else { return .null }
+        func time(_ ms: Millis?) -> JSONValue { ms.map(JSONValue.integer) ?? .null }
+        return ["status": .string(instance.status), "runtime_name": instance.runtimeName.map(JSONValue.string) ?? .null, "created_at": time(instance.createdAt),
+                "updated_at": time(instance.updatedAt), "last_ready_at": time(instance.lastReadyAt)]
     }
 
     /// Runtime calls need a ready instance: 404 without one, 409 while it is not ready.

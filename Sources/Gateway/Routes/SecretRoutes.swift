@@ -88,8 +88,8 @@ extension Services {
     /// but cannot be opened (no or another encryption key, or a store restored without its sealed
     /// values) fails the call rather than silently leaving the key out.
     func runtimeClient(for store: EventStore, tenant: TenantID, keys: Bool = true) async throws -> RuntimeClient {
-        let instance = try await store.read { db in try store.projector.row(db, "instance", "instance", key: "instance") }
-        let runtime = try runtimeClient().on(instance?["sandboxId"]?.stringValue ?? tenant.rawValue)
+        let instance = try await store.read { db in try store.projector.instance(db) }
+        let runtime = try runtimeClient().on(instance?.sandboxId ?? tenant.rawValue)
         guard keys else { return runtime }
         let current = try await store.read { db in
             try SecretTable.current(db, store.projector).compactMap { name, fingerprint -> (ProviderSecret, SecretBox.Sealed?)? in
