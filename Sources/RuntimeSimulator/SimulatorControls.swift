@@ -8,6 +8,7 @@ import Hummingbird
 ///
 /// - `POST /simulator/tenants/:tenant/devices {deviceId, displayName?}` → `{requestId}`: a device asks to pair.
 /// - `POST /simulator/tenants/:tenant/pairing/:channel {sender}` → `{code}`: an unknown sender writes.
+/// - `POST /simulator/tenants/:tenant/exec-approvals {command}` → `{id}`: the agent asks before running a command.
 /// - `POST /simulator/tenants/:tenant/stop` → `{stopped:true}`: the container is stopped, as an idle one is.
 struct SimulatorControls {
     let runtime: SimulatedRuntime
@@ -32,6 +33,13 @@ struct SimulatorControls {
                 return RuntimeEnvelope.error(.conflict, code: "conflict", message: "3 pairing requests are already pending on \(channel)")
             }
             return RuntimeEnvelope.ok(["code": code])
+        }
+        controls.post("tenants/:tenant/exec-approvals") { request, context in
+            let tenant = context.parameters.get("tenant") ?? ""
+            guard let body = try await SimulatedRoutes.body(request), let command = body["command"] as? String, !command.isEmpty else {
+                return RuntimeEnvelope.error(.badRequest, code: "invalid_request", message: "command is required")
+            }
+            return RuntimeEnvelope.ok(["id": await runtime.requestExecApproval(tenant: tenant, command: command)])
         }
         controls.post("tenants/:tenant/stop") { _, context in
             await runtime.stopGateway(tenant: context.parameters.get("tenant") ?? "")
