@@ -35,11 +35,11 @@ public enum ApprovalRelease {
 
     /// `approval.requested` for `action`, after checking that it could run now.
     public static func hold(
-        _ action: HeldAction, approvalId: String, target: Target, costEstimateMicros: Micros? = nil, _ context: DecisionContext
+        _ action: HeldAction, approvalId: String, target: Target, costEstimateMicros: Micros? = nil, inputDigest: String? = nil, _ context: DecisionContext
     ) throws -> [DomainEvent] {
         _ = try released(action, approvalId: approvalId, target: target, context)
         return try ApprovalDecider.decide(
-            .request(approvalId: approvalId, action: action, costEstimateMicros: costEstimateMicros), ApprovalDecider.initialState, context)
+            .request(approvalId: approvalId, action: action, costEstimateMicros: costEstimateMicros, inputDigest: inputDigest), ApprovalDecider.initialState, context)
     }
 
     /// `approval.granted`, the released command's events and, for a command that completes on

@@ -4,6 +4,10 @@ public enum Money {
     public static let microsPerUSD: Micros = 1_000_000
 
     /// `$12.35`: rounded half away from zero to cents, in integer arithmetic.
+    /// USD as an exact JSON number (`4999986` → `4.999986`), written from the integer, never
+    /// computed in floating point.
+    public static func usdNumber(_ micros: Micros) -> JSONValue { .decimal(micros, scale: 6) }
+
     public static func usd(_ micros: Micros) -> String {
         let cents = roundedCents(micros)
         let sign = cents < 0 ? "-" : ""

@@ -3,8 +3,9 @@ import EventStore
 import Foundation
 import Hummingbird
 
-/// Server-to-server auth of the website's calls: `X-OA-Internal-Key` (compared in constant
-/// time) and `X-OA-User-Id`, the tenant (1–128 characters of `A–Z a–z 0–9 _ - . :`).
+/// Server-to-server auth of the website's calls: the internal key as `X-OA-Internal-Key` or
+/// `Authorization: Bearer <key>` (compared in constant time), and `X-OA-User-Id`, the tenant
+/// (1–128 characters of `A–Z a–z 0–9 _ - . :`).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = ClawContext
     let internalKey: SecretDigest
@@ -16,7 +17,8 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: ClawContext, next: (Request, ClawContext) async throws -> Response) async throws -> Response {
-        guard let key = request.headers[.internalKey], internalKey.matches(key) else {
+        let bearer = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil }
+        guard let key = request.headers[.internalKey] ?? bearer, internalKey.matches(key) else {
             throw APIError(.unauthorized, "unauthorized")
         }
         guard let user = request.headers[.userID], !user.isEmpty else {

@@ -59,6 +59,9 @@ struct Effects {
         let id = effect.id, kind = effect.kind
         let bus = services.bus(store, tenant: tenant, actor: "runtime", requestID: id)
         _ = try await bus.run(EffectDecider.self, .start(effectId: id, kind: kind, boot: services.boot), on: Streams.effect(id))
+        let flight = "\(store.identity)\n\(id)"
+        services.effectsInFlight.withLock { _ = $0.insert(flight) }
+        defer { services.effectsInFlight.withLock { _ = $0.remove(flight) } }
         let data: JSONValue
         do {
             data = try await call(effect, kind: kind, tenant: tenant, store: store)
@@ -203,13 +206,17 @@ struct Effects {
         }
     }
 
-    /// Performs every open effect of the tenant that no caller in this process is performing;
-    /// returns how many are still open.
+    /// Performs (or reconciles) every open effect of the tenant that no caller in this process is
+    /// calling the runtime for; returns how many are still open.
     @discardableResult
     func performPending(_ tenant: TenantID, _ store: EventStore) async -> Int {
         let pending = (try? await store.read { db in try store.projector.openEffects(db) }) ?? []
         var left = 0
         for effect in pending {
+            if services.effectsInFlight.withLock({ $0.contains("\(store.identity)\n\(effect.id)") }) {
+                left += 1
+                continue
+            }
             do {
                 try await perform(effect, tenant: tenant, store: store)
             } catch let error as RuntimeError where error.unreachable {

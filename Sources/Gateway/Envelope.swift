@@ -5,9 +5,10 @@ import NIOCore
 /// The website's response envelope.
 ///
 /// Success: `{"ok":true,"data":…,"error":null}`, plus `"position"` (the tenant's log position
-/// after the write) on writes. Failure: `{"ok":false,"data":null,"error":"<message>","code":"<code>"}`,
-/// served as `application/problem+json` with the RFC 9457 members (`type`, `title`, `status`,
-/// `detail`) alongside.
+/// after the write) on writes. Failure: `{"ok":false,"data":null,"error":"<message>","code":"<code>"}`
+/// with the RFC 9457 members (`type`, `title`, `status`, `detail`) alongside, served as
+/// `application/json` (what the website's clients read), or as `application/problem+json` when
+/// the request's `Accept` asks for it.
 public enum Envelope {
     public static func ok(_ data: JSONValue, status: HTTPResponse.Status = .ok, position: Int64? = nil) -> Response {
         json(okBytes(data, position: position), status: status)
@@ -28,13 +29,13 @@ public enum Envelope {
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    public static func error(_ error: APIError) -> Response {
+    public static func error(_ error: APIError, problem: Bool = false) -> Response {
         let body: JSONValue = [
             "ok": false, "data": .null, "error": .string(error.message), "code": .string(error.code),
             "type": "about:blank", "title": .string(error.status.reasonPhrase), "status": .integer(Int64(error.status.code)),
             "detail": .string(error.message),
         ]
-        var response = response(body, status: error.status, contentType: "application/problem+json")
+        var response = response(body, status: error.status, contentType: problem ? "application/problem+json" : "application/json; charset=utf-8")
         for field in error.headers { response.headers.append(field) }
         return response
     }

@@ -1,9 +1,10 @@
 import Hummingbird
 import Logging
 
-/// Turns every error a route throws into the envelope (see ``APIError``), answers an unknown
-/// route with 404 and a known path with the wrong method with 405, and logs one structured line
-/// per request (method, route, status, duration, request id — never headers or bodies).
+/// Turns every error a route throws into the envelope (see ``APIError``; `application/json`,
+/// or `application/problem+json` when `Accept` asks for it), answers an unknown route with 404
+/// and a known path with the wrong method with 405, and logs one structured line per request
+/// (method, route, status, duration, request id — never headers or bodies).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = ClawContext
     let routes: RouteTable
@@ -26,7 +27,7 @@ struct ErrorMiddleware: RouterMiddleware {
             if failure.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: type(of: error)))"])
             }
-            response = Envelope.error(failure)
+            response = Envelope.error(failure, problem: request.headers[.accept]?.contains("application/problem+json") == true)
         }
         response.headers[.init("X-Request-Id")!] = context.requestID
         let elapsed = ContinuousClock.now - start

@@ -12,6 +12,7 @@ import Logging
 public enum GatewayApp {
     public static func router(_ services: Services) -> Router<ClawContext> {
         let router = Router(context: ClawContext.self)
+        router.add(middleware: CORSMiddleware())
         router.add(middleware: ErrorMiddleware(routes: services.routes, metrics: services.metrics))
 
         API(services: services, group: router.group("api"), base: "/api", access: "public").addOpsRoutes()

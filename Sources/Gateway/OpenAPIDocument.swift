@@ -65,7 +65,10 @@ enum OpenAPIDocument {
     }
 
     private static func responses(_ route: RouteTable.Route) -> JSONValue {
-        let problem: JSONValue = ["description": "An error in the envelope", "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
+        let problem: JSONValue = ["description": "An error in the envelope (application/problem+json when Accept asks for it)", "content": [
+            "application/json": ["schema": ["$ref": "#/components/schemas/Problem"]],
+            "application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]],
+        ]]
         let success: JSONValue = switch route.produces {
         case "sse": ["description": "Server-Sent Events", "content": ["text/event-stream": ["schema": Schema.object(
             ["id": Schema.string, "event": Schema.string, "data": Schema.string, "retry": ["type": "integer"]])]]]

@@ -30,6 +30,9 @@ public final class Services: Sendable {
     /// This server process: an effect attempt recorded by another process and left without an
     /// outcome was cut short by a crash or a restart.
     let boot = UUID().uuidString.lowercased()
+    /// Effects a caller in this process is calling the runtime for (store and effect id): the
+    /// retrier leaves them to that caller instead of queueing behind it.
+    let effectsInFlight = Mutex<Set<String>>([])
 
     public init(configuration: GatewayConfiguration, stores: Stores, logger: Logger) {
         self.configuration = configuration

@@ -25,7 +25,7 @@ struct CodingTests {
             #expect(decoded == event)
         }
         #expect(DomainEvent.types.count == Set(DomainEvent.types).count)
-        #expect(DomainEvent.types.count == 59)
+        #expect(DomainEvent.types.count == 60)
     }
 
     @Test("thread.created v1 (`type`) is upcast to v2 (`kind`) on read")
@@ -108,5 +108,18 @@ struct CodingTests {
         foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         #expect(String(decoding: try JSONValueEncoder.data(value), as: UTF8.self) == String(decoding: try foundation.encode(value), as: UTF8.self))
         #expect(try JSONValueDecoder.decode(Nested.self, from: JSONValueEncoder.encode(value)) == value)
+    }
+}
+
+@Suite("Exact decimals")
+struct DecimalTests {
+    @Test("money as a JSON number is written from the integer, digit for digit", arguments: [
+        (Int64(4_999_986), "4.999986"), (5_000_000, "5"), (2_500_000, "2.5"), (1, "0.000001"), (-50, "-0.00005"), (0, "0"),
+        (Int64.max, "9223372036854.775807"), (-1_000_000_000_000_001, "-1000000000.000001"),
+    ])
+    func decimals(micros: Int64, text: String) throws {
+        #expect(JSONWriter.string(Money.usdNumber(micros)) == text)
+        // What a client parses back is the same number.
+        #expect(try JSONParser.parse(Data(text.utf8)) == (text.contains(".") ? .double(Double(text)!) : .integer(Int64(text)!)))
     }
 }

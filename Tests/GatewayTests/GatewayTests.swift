@@ -118,7 +118,7 @@ struct GatewayTests {
                 #expect(response.status == status, "\(method) \(uri)")
                 #expect(response.json["ok"] == false)
                 #expect(response.json["error"]?.stringValue?.contains(text) == true, "\(uri): \(response.json)")
-                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
             }
             // An Idempotency-Key is checked on every write, also where nothing is replayed.
             let badKey = try await client.call(.post, "/api/openclaw/tools/invoke", body: #"{"tool":"x"}"#, idempotency: "a b")
@@ -218,8 +218,11 @@ struct GatewayTests {
                                               body: #"{"userId":"user_a","amountMicros":2500000,"reason":"welcome"}"#)
             #expect(grant.status == 200)
             #expect(grant.json["data"]?["balance_micros"] == 2_500_000)
-            let summary = try await client.call(.get, "/api/openclaw/billing/summary").json["data"]
-            #expect(summary?["balance_usd"] == "2.50")
+            let summary = try await client.call(.get, "/api/billing/summary").json["data"]
+            #expect(summary?["balance_usd"] == .double(2.5))
+            // The original route answers exactly its two members, balance_usd a JSON number written from the micros.
+            let original = try await client.execute(uri: "/api/openclaw/billing/summary", method: .get, headers: headers("user_a"))
+            #expect(String(buffer: original.body).contains(#""data":{"balance_usd":2.5,"user_id":"user_a"}"#), "\(String(buffer: original.body))")
             #expect(summary?["user_id"] == "user_a")
             let audit = try await client.call(.get, "/api/audit?kind=credit").json["data"]
             #expect(audit?[index: 0]?["actor"] == "admin")
@@ -330,7 +333,7 @@ struct StreamCacheTests {
                 return try await group.reduce(into: []) { $0 += $1 }
             }
             #expect(statuses.allSatisfy { $0 == 200 || $0 == 201 }, "\(statuses)")
-            #expect(try await client.call(.get, "/api/openclaw/billing/summary").json["data"]?["balance_micros"] == .integer((1...40).reduce(0, +)))
+            #expect(try await client.call(.get, "/api/billing/summary").json["data"]?["balance_micros"] == .integer((1...40).reduce(0, +)))
             #expect(try await client.call(.get, "/api/threads/\(id)/messages").json["data"]?.arrayCount == 40)
             let store = try await gateway.services.stores.withTenant(.init("user_a")) { $0 }
             #expect(try await store.readStream("credits").map(\.streamVersion) == Array(1...40))
@@ -357,7 +360,7 @@ struct StreamCacheTests {
                 try await store.append([.init(type: event.type, data: event.data())], to: event.stream, expecting: .exact(1))
             }
             _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":1,"reason":"c"}"#)
-            #expect(try await client.call(.get, "/api/openclaw/billing/summary").json["data"]?["balance_micros"] == 13)
+            #expect(try await client.call(.get, "/api/billing/summary").json["data"]?["balance_micros"] == 13)
             // Commands keep the cached state current: it equals the fold of the whole stream.
             for index in 0..<3 {
                 _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":2,"reason":"r\#(index)"}"#)

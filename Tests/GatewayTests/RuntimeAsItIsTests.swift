@@ -107,7 +107,7 @@ struct RuntimeAsItIsTests {
             #expect(run["status"] == "completed")
             let usage = response["usage"]
             #expect(run["usage"]?["outputTokens"] == usage?["output_tokens"])
-            let spent = try await client.call(.get, "/api/openclaw/billing/summary").json["data"]?["spent_micros"]?.integerValue
+            let spent = try await client.call(.get, "/api/billing/summary").json["data"]?["spent_micros"]?.integerValue
             #expect(spent == ((usage?["input_tokens"]?.integerValue ?? 0) + (usage?["output_tokens"]?.integerValue ?? 0)) * 2)
             #expect(run["sessionKey"] == .string("agent:main:openresponses-user:\(runId)"))
 
@@ -120,7 +120,7 @@ struct RuntimeAsItIsTests {
             #expect(failed["status"] == "failed")
             #expect(failed["sessionKey"] == "agent:ops:openresponses-user:ada")
             #expect(failed["agentId"] == "ops")
-            #expect(try await client.call(.get, "/api/openclaw/billing/summary").json["data"]?["spent_micros"]?.integerValue == spent)
+            #expect(try await client.call(.get, "/api/billing/summary").json["data"]?["spent_micros"]?.integerValue == spent)
         }
     }
 

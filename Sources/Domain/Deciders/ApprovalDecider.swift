@@ -10,10 +10,15 @@ public enum ApprovalDecider: Decider {
         public var status: Status = .none
         public var action: HeldAction?
         public var expiresAt: Millis = 0
+        /// The gated call's input digest, and whether a caller repeating it was given the outcome.
+        public var inputDigest: String?
+        public var answered = false
     }
 
     public enum Command: Sendable {
-        case request(approvalId: String, action: HeldAction, costEstimateMicros: Micros?)
+        case request(approvalId: String, action: HeldAction, costEstimateMicros: Micros?, inputDigest: String? = nil)
+        /// A caller repeating the gated call was given the outcome (decided, or executed).
+        case recordAnswered(approvalId: String)
         case grant(approvalId: String)
         case deny(approvalId: String)
         case expire(approvalId: String)
@@ -25,13 +30,13 @@ public enum ApprovalDecider: Decider {
 
     public static func decide(_ command: Command, _ state: State, _ context: DecisionContext) throws -> [DomainEvent] {
         switch command {
-        case .request(let approvalId, let action, let cost):
+        case .request(let approvalId, let action, let cost, let inputDigest):
             try Check.identifier(approvalId, "approvalId")
             guard state.status == .none else { throw DomainError.conflict("approval \(approvalId) already exists") }
             return [.approvalRequested(ApprovalRequested(
                 approvalId: approvalId, action: action, summary: action.summary, risk: action.risk, costEstimateMicros: cost,
                 toolName: action.toolName, toolInput: action.toolInput, requestedBy: context.actor,
-                expiresAt: context.now + Expiry.approval))]
+                expiresAt: context.now + Expiry.approval, inputDigest: inputDigest))]
         case .grant(let approvalId):
             try requirePending(state, approvalId, context)
             return [.approvalGranted(ApprovalGranted(approvalId: approvalId, by: context.actor))]
@@ -41,6 +46,9 @@ public enum ApprovalDecider: Decider {
         case .expire(let approvalId):
             guard state.status == .pending, context.now >= state.expiresAt else { return [] }
             return [.approvalExpired(ApprovalExpired(approvalId: approvalId))]
+        case .recordAnswered(let approvalId):
+            guard ![.none, .pending].contains(state.status), !state.answered else { return [] }
+            return [.approvalAnswered(ApprovalAnswered(approvalId: approvalId))]
         case .recordExecuted(let approvalId, let outcome, let detail, let observed):
             guard state.status == .granted else {
                 throw DomainError.conflict("approval \(approvalId) is \(state.status.rawValue), not granted")
@@ -60,7 +68,8 @@ public enum ApprovalDecider: Decider {
 
     public static func evolve(_ state: consuming State, _ event: DomainEvent) -> State {
         switch event {
-        case .approvalRequested(let e): state = State(status: .pending, action: e.action, expiresAt: e.expiresAt)
+        case .approvalRequested(let e): state = State(status: .pending, action: e.action, expiresAt: e.expiresAt, inputDigest: e.inputDigest)
+        case .approvalAnswered: state.answered = true
         case .approvalGranted: state.status = .granted
         case .approvalDenied: state.status = .denied
         case .approvalExpired: state.status = .expired

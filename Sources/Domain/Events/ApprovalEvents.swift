@@ -12,6 +12,17 @@ public struct ApprovalRequested: EventPayload {
     public let toolInput: JSONValue
     public let requestedBy: String
     public let expiresAt: Millis
+    /// The SHA-256 of the gated call (route and body): calling it again with the same input
+    /// answers this approval (absent in events of earlier builds, and for held charges).
+    public var inputDigest: String? = nil
+    public var stream: String { Streams.approval(approvalId) }
+}
+
+/// A caller that called the gated route again with the same input was given the approval's
+/// outcome: identical calls after it are new commands.
+public struct ApprovalAnswered: EventPayload {
+    public static let type = "approval.answered"
+    public let approvalId: String
     public var stream: String { Streams.approval(approvalId) }
 }
 

@@ -39,6 +39,7 @@ public enum DomainEvent: Sendable, Equatable {
     case approvalDenied(ApprovalDenied)
     case approvalExpired(ApprovalExpired)
     case approvalExecuted(ApprovalExecuted)
+    case approvalAnswered(ApprovalAnswered)
     case execApprovalRequested(ExecApprovalRequested)
     case execApprovalResolved(ExecApprovalResolved)
     case execApprovalExpired(ExecApprovalExpired)
@@ -102,6 +103,7 @@ public enum DomainEvent: Sendable, Equatable {
         entry(DomainEvent.approvalDenied),
         entry(DomainEvent.approvalExpired),
         entry(DomainEvent.approvalExecuted),
+        entry(DomainEvent.approvalAnswered),
         entry(DomainEvent.execApprovalRequested),
         entry(DomainEvent.execApprovalResolved),
         entry(DomainEvent.execApprovalExpired),
@@ -166,6 +168,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .approvalDenied(let payload): payload
         case .approvalExpired(let payload): payload
         case .approvalExecuted(let payload): payload
+        case .approvalAnswered(let payload): payload
         case .execApprovalRequested(let payload): payload
         case .execApprovalResolved(let payload): payload
         case .execApprovalExpired(let payload): payload

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON document as a value: what events carry in their `data`, and what projection rows are
 /// stored and streamed as.
 ///
@@ -9,6 +11,9 @@ public enum JSONValue: Sendable, Hashable {
     case bool(Bool)
     case integer(Int64)
     case double(Double)
+    /// An exact decimal number, `units` × 10^−`scale` (e.g. micro-USD as USD: scale 6), written
+    /// as its digits — never through floating point. The parser never makes one.
+    case decimal(Int64, scale: UInt8)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -91,6 +96,7 @@ extension JSONValue: Codable {
         case .bool(let bool): try container.encode(bool)
         case .integer(let integer): try container.encode(integer)
         case .double(let double): try container.encode(double)
+        case .decimal(let units, let scale): try container.encode(Decimal(sign: units < 0 ? .minus : .plus, exponent: -Int(scale), significand: Decimal(units.magnitude)))
         case .string(let string): try container.encode(string)
         case .array(let array): try container.encode(array)
         case .object(let object): try container.encode(object)

@@ -162,6 +162,7 @@ public enum JSONValueDecoder {
             switch value {
             case .double(let double): return double
             case .integer(let integer): return Double(integer)
+            case .decimal(let units, let scale): return Double(units) / pow(10, Double(scale))
             default: throw mismatch("a number")
             }
         }
@@ -213,7 +214,7 @@ extension JSONValue {
         case .null: "null"
         case .bool: "a boolean"
         case .integer: "an integer"
-        case .double: "a number"
+        case .double, .decimal: "a number"
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"

@@ -109,8 +109,23 @@ public enum JSONWriter {
         case .double(let double):
             // JSON has no infinities or NaN; they are written as null.
             bytes.append(contentsOf: (double.isFinite ? "\(double)" : "null").utf8)
+        case .decimal(let units, let scale): writeDecimal(units, scale: Int(scale), into: &bytes)
         case .string(let string): writeString(string, into: &bytes)
         case .array, .object: write(value, into: &bytes)
+        }
+    }
+
+    /// `units` × 10^−`scale` in digits: `4999986, 6` → `4.999986`, `5000000, 6` → `5`, `-50, 2` → `-0.5`.
+    static func writeDecimal(_ units: Int64, scale: Int, into bytes: inout [UInt8]) {
+        var digits = Array(String(units.magnitude).utf8)
+        if digits.count <= scale { digits.insert(contentsOf: Array(repeating: UInt8(ascii: "0"), count: scale - digits.count + 1), at: 0) }
+        var fraction = Array(digits.suffix(scale))
+        while fraction.last == UInt8(ascii: "0") { fraction.removeLast() }
+        if units < 0 { bytes.append(UInt8(ascii: "-")) }
+        bytes.append(contentsOf: digits.prefix(digits.count - scale))
+        if !fraction.isEmpty {
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(contentsOf: fraction)
         }
     }
 

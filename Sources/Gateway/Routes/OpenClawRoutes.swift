@@ -10,7 +10,7 @@ import Projections
 extension API {
     func addOpenClawRoutes() {
         let services = services
-        route(.get, "openclaw/instance", "The instance summary {status, runtime_name, created_at, updated_at, last_ready_at}, or null.") { _, context in
+        route(.get, "openclaw/instance", "The instance summary {status, runtime_name, created_at, updated_at, last_ready_at}, or null (none, or deleted).") { _, context in
             try await services.stores.withTenant(context.requireTenant()) { store in Envelope.ok(try await services.instanceSummary(store)) }
         }
 
@@ -24,10 +24,12 @@ extension API {
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 let current = try await services.instanceSummary(store)
                 let approvalId = try request.approvalId(body: body)
-                if approvalId == nil, let status = current["status"]?.stringValue, !["error", "deleted"].contains(status) {
+                // Idempotent while an instance exists (unless an approval of this very call is still to be answered).
+                if approvalId == nil, let status = current["status"]?.stringValue, status != "error",
+                   try await store.read({ db in try store.projector.approval(db, forInput: Services.inputDigest(request, body: body)) }) == nil {
                     return Envelope.ok(current)
                 }
-                return try await services.gate(request, context, store: store, action: .provision(instanceType: "standard"), approvalId: approvalId) { _ in
+                return try await services.gate(request, context, store: store, action: .provision(instanceType: "standard"), approvalId: approvalId, body: body) { _ in
                     Envelope.ok(try await services.instanceSummary(store))
                 }
             }
@@ -36,7 +38,7 @@ extension API {
         route(.delete, "openclaw/instance", "Delete the instance: stops the gateway (gated).", write: true, accepts: .gated()) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                try await services.gate(request, context, store: store, action: .deleteInstance, approvalId: try request.approvalId(body: body)) { _ in
+                try await services.gate(request, context, store: store, action: .deleteInstance, approvalId: try request.approvalId(body: body), body: body) { _ in
                     Envelope.ok(["deleted": true])
                 }
             }
@@ -45,13 +47,14 @@ extension API {
         route(.post, "openclaw/runtime/restart", "Restart the gateway (gated).", write: true, accepts: .gated()) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                try await services.gate(request, context, store: store, action: .restart, approvalId: try request.approvalId(body: body)) { _ in
+                try await services.gate(request, context, store: store, action: .restart, approvalId: try request.approvalId(body: body), body: body) { _ in
                     Envelope.ok(["message": "restarting"])
                 }
             }
         }
 
-        route(.post, "openclaw/runtime/backup", "Back the instance up: {lastBackup}; 202 {status: in_progress, effectId} while it runs.", write: true) { request, context in
+        route(.post, "openclaw/runtime/backup", "Back the instance up: {lastBackup} (the backup's id in the X-Backup-Id header); 202 {status: in_progress, effectId} while it runs.",
+              write: true) { request, context in
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
@@ -67,7 +70,9 @@ extension API {
                     else { return Services.inProgress(effectId, position: store.head) }
                     data = done
                 }
-                return Envelope.ok(["lastBackup": data["lastBackup"] ?? .null, "backupId": .string(requested.backupId)], position: store.head)
+                var response = Envelope.ok(["lastBackup": data["lastBackup"] ?? .null], position: store.head)
+                response.headers[.init("X-Backup-Id")!] = requested.backupId
+                return response
             }
         }
 
@@ -85,9 +90,10 @@ extension API {
 }
 
 extension Services {
-    /// `InstanceSummary` as the original API shaped it, or null.
+    /// `InstanceSummary` as the original API shaped it, or null: none was provisioned, or it was
+    /// deleted (its history stays in the log and the views).
     func instanceSummary(_ store: EventStore) async throws -> JSONValue {
-        guard let instance = try await store.read({ db in try store.projector.instance(db) }) else { return .null }
+        guard let instance = try await store.read({ db in try store.projector.instance(db) }), instance.status != "deleted" else { return .null }
         func time(_ ms: Millis?) -> JSONValue { ms.map(JSONValue.integer) ?? .null }
         return ["status": .string(instance.status), "runtime_name": instance.runtimeName.map(JSONValue.string) ?? .null, "created_at": time(instance.createdAt),
                 "updated_at": time(instance.updatedAt), "last_ready_at": time(instance.lastReadyAt)]
@@ -95,9 +101,7 @@ extension Services {
 
     /// Runtime calls need a ready instance: 404 without one, 409 while it is not ready.
     func requireInstance(_ store: EventStore) async throws {
-        guard let status = try await instanceSummary(store)["status"]?.stringValue, status != "deleted" else {
-            throw APIError.notFound("instance not found")
-        }
+        guard let status = try await instanceSummary(store)["status"]?.stringValue else { throw APIError.notFound("instance not found") }
         guard status == "ready" else { throw APIError(.conflict, "the instance is \(status)") }
     }
 

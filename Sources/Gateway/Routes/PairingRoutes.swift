@@ -37,7 +37,7 @@ extension API {
                         try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).devices(data)
                     }
                 }
-                return try await services.gate(request, context, store: store, action: .approveDevice(requestId: requestId), approvalId: approvalId) { data in
+                return try await services.gate(request, context, store: store, action: .approveDevice(requestId: requestId), approvalId: approvalId, body: body) { data in
                     Envelope.ok(["approved": data["approved"] ?? true, "requestId": .string(requestId)])
                 }
             }
@@ -87,7 +87,7 @@ extension API {
                     }
                 }
                 return try await services.gate(request, context, store: store, action: .approveDmPairing(channel: channel, code: code, notify: notify),
-                                               approvalId: approvalId) { data in
+                                               approvalId: approvalId, body: body) { data in
                     Envelope.ok(["approved": true, "channel": .string(channel), "code": .string(code),
                                  "stdout": data["stdout"] ?? "", "stderr": data["stderr"] ?? ""])
                 }

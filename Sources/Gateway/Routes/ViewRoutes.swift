@@ -3,7 +3,8 @@ import EventStore
 import Hummingbird
 import Projections
 
-/// Read-only views: the Hatchery graph, the audit log and the billing summary.
+/// Read-only views: the Hatchery graph, the audit log and the billing summary (the original
+/// route's shape, and ClawCloud's fuller one).
 extension API {
     func addViewRoutes() {
         let services = services
@@ -31,7 +32,15 @@ extension API {
             }
         }
 
-        route(.get, "openclaw/billing/summary", "The credit balance: {user_id, balance_micros, balance_usd, …}.") { _, context in
+        route(.get, "openclaw/billing/summary", "The credit balance, as the original API answered it: {user_id, balance_usd} (a number, exact).") { _, context in
+            let tenant = try context.requireTenant()
+            return try await services.stores.withTenant(tenant) { store in
+                let summary = try await services.billingSummary(tenant, store)
+                return Envelope.ok(["user_id": summary["user_id"] ?? .null, "balance_usd": summary["balance_usd"] ?? .null])
+            }
+        }
+
+        route(.get, "billing/summary", "The credit balance in full: {user_id, balance_micros, balance_usd, granted_micros, spent_micros, refunded_micros, spend_limit_micros}.") { _, context in
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in Envelope.ok(try await services.billingSummary(tenant, store)) }
         }
@@ -39,12 +48,12 @@ extension API {
 }
 
 extension Services {
-    /// `{user_id, balance_micros, balance_usd ("12.34", rounded to cents), granted, spent, refunded, limit}`.
+    /// `{user_id, balance_micros, balance_usd (a JSON number written exactly from the micros), granted, spent, refunded, limit}`.
     func billingSummary(_ tenant: TenantID, _ store: EventStore) async throws -> JSONValue {
         let row = try await store.read { db in try store.projector.row(db, "billing", "summary", key: "summary") }
         let balance = row?["balanceMicros"]?.integerValue ?? 0
         return [
-            "user_id": .string(tenant.rawValue), "balance_micros": .integer(balance), "balance_usd": row?["balanceUsd"] ?? "0.00",
+            "user_id": .string(tenant.rawValue), "balance_micros": .integer(balance), "balance_usd": Money.usdNumber(balance),
             "granted_micros": row?["grantedMicros"] ?? 0, "spent_micros": row?["spentMicros"] ?? 0,
             "refunded_micros": row?["refundedMicros"] ?? 0, "spend_limit_micros": row?["spendLimitMicros"] ?? .null,
         ]

@@ -37,6 +37,13 @@ extension Projector {
         try (row(db, "approvals", "approvals", key: id) ?? row(db, "approvals", "approvals", key: "exec:\(id)")).flatMap(ApprovalRecord.init)
     }
 
+    /// The approval that a gated call with this input digest answers: the latest one requested
+    /// with it, until a caller repeating the call was given its outcome.
+    public func approval(_ db: Database, forInput digest: String) throws -> ApprovalRecord? {
+        guard let id = try row(db, "approvals", "by_input", key: digest)?.string("approvalId") else { return nil }
+        return try approval(db, id: id)
+    }
+
     /// Approvals, newest first; `pending` or `resolved` ones only when `scope` says so.
     public func approvals(_ db: Database, scope: String?, limit: Int) throws -> [ApprovalRecord] {
         try rows(db, "approvals", "approvals", RowQuery(scope: scope, limit: limit)).compactMap(ApprovalRecord.init)

@@ -5,8 +5,10 @@ import Domain
 /// an exec approval, its `delivery` to the runtime).
 public struct ApprovalsQueue: Projection {
     public let name = "approvals"
-    public let version = 1
-    public let collections = ["approvals"]
+    /// Version 2: `by_input`, the approval a repeated gated call answers (its input digest → id)
+    /// until a caller was given its outcome.
+    public let version = 2
+    public let collections = ["approvals", "by_input"]
     public init() {}
 
     public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
@@ -18,7 +20,12 @@ public struct ApprovalsQueue: Projection {
                 "toolName": .string(e.toolName), "toolInput": e.toolInput, "risk": .string(e.risk.rawValue),
                 "costEstimateMicros": json(e.costEstimateMicros), "requestedBy": .string(e.requestedBy), "requestedAt": .integer(at),
                 "expiresAt": .integer(e.expiresAt), "decision": .null, "resolvedBy": .null, "resolvedAt": .null, "outcome": .null,
+                "inputDigest": json(e.inputDigest),
             ], scope: "pending", sort: at)
+            if let digest = e.inputDigest { rows.put("by_input", digest, ["approvalId": .string(e.approvalId)], sort: at) }
+        case .approvalAnswered(let e):
+            guard let digest = try rows.row("approvals", e.approvalId)?.string("inputDigest") else { return }
+            if try rows.row("by_input", digest)?.string("approvalId") == e.approvalId { rows.delete("by_input", digest) }
         case .approvalGranted(let e):
             try resolve(e.approvalId, status: "granted", decision: "approved", by: e.by, at, rows)
         case .approvalDenied(let e):

@@ -1,0 +1,128 @@
+import Domain
+import Foundation
+@testable import Gateway
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The original API's contract, as the website's own clients read it (reference Part A §1).
+@Suite("The website's contract")
+struct WebsiteContractTests {
+    @Test("errors are JSON the website's clients read (application/json, the envelope and RFC 9457 members); problem+json when Accept asks for it")
+    func errorEnvelope() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            for (uri, status) in [("/api/openclaw/instance/nope", 404), ("/api/threads/missing", 404)] {
+                let response = try await client.execute(uri: uri, method: .get, headers: headers("user_a"))
+                #expect(Int(response.status.code) == status)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                let json = try JSONParser.parse(Data(String(buffer: response.body).utf8))
+                #expect(json["ok"] == false)
+                #expect(json["data"] == .null)
+                #expect(json["error"]?.stringValue?.isEmpty == false)
+                #expect(json["status"] == .integer(Int64(status)))
+            }
+            let unauthorized = try await client.execute(uri: "/api/threads", method: .get, headers: headers("user_a", key: "wrong"))
+            #expect(unauthorized.status == .unauthorized)
+            #expect(unauthorized.headers[.contentType] == "application/json; charset=utf-8")
+            var problem = headers("user_a")
+            problem[.accept] = "application/problem+json"
+            let asked = try await client.execute(uri: "/api/threads/missing", method: .get, headers: problem)
+            #expect(asked.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    @Test("the internal key is taken as Authorization: Bearer too, and CORS preflights are answered as the original did")
+    func bearerAndCORS() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            let bearer: HTTPFields = [.authorization: "Bearer \(TestGateway.internalKey)", .init("X-OA-User-Id")!: "user_a"]
+            #expect(try await client.execute(uri: "/api/threads", method: .get, headers: bearer).status == .ok)
+            let wrong: HTTPFields = [.authorization: "Bearer nope", .init("X-OA-User-Id")!: "user_a"]
+            #expect(try await client.execute(uri: "/api/threads", method: .get, headers: wrong).status == .unauthorized)
+            let preflight = try await client.execute(uri: "/api/openclaw/instance", method: .options, headers: [:])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "*")
+            #expect(preflight.headers[.accessControlAllowMethods] == "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("x-oa-internal-key") == true)
+            #expect(preflight.headers[.accessControlMaxAge] == "86400")
+            let answered = try await client.execute(uri: "/api/threads", method: .get, headers: headers("user_a"))
+            #expect(answered.headers[.accessControlAllowOrigin] == "*")
+            #expect(answered.headers[.accessControlExposeHeaders] == "content-type, content-length, x-oa-proxy")
+        }
+    }
+}
+
+@Suite("Approvals a plain client completes")
+struct RepeatedGateTests {
+    @Test("a gated call repeated with the same input: approval_pending (same id), then the result once, then a new approval; after a denial approval_rejected")
+    func repeatedCalls() async throws {
+        try await withRuntime { runtime, gateway, client in
+            try await client.provisionReady()
+            let first = try await client.call(.post, "/api/openclaw/runtime/restart", body: "{}")
+            #expect(first.status == 202)
+            #expect(first.json["data"]?["status"] == "approval_required")
+            let approvalId = try #require(first.json["data"]?["approvalId"]?.stringValue)
+            // Again while pending: the same approval, not a new one. No body counts as {}.
+            let pending = try await client.call(.post, "/api/openclaw/runtime/restart")
+            #expect(pending.status == 202)
+            #expect(pending.json["data"]?["status"] == "approval_pending")
+            #expect(pending.json["data"]?["approvalId"] == .string(approvalId))
+            #expect(try await client.call(.post, "/api/approvals/\(approvalId)/respond", body: #"{"decision":"approved"}"#).status == 200)
+            // After the grant: the released command's result, in the original shape; performed once.
+            let done = try await client.call(.post, "/api/openclaw/runtime/restart", body: "{}")
+            #expect(done.status == 200)
+            #expect(done.json["data"] == ["message": "restarting"])
+            #expect(await runtime.calls.count { $0 == "POST /v1/gateway/restart" } == 1)
+            // After that, the same call is a new command.
+            let next = try await client.call(.post, "/api/openclaw/runtime/restart")
+            #expect(next.json["data"]?["status"] == "approval_required")
+            let nextId = try #require(next.json["data"]?["approvalId"]?.stringValue)
+            #expect(nextId != approvalId)
+            #expect(try await client.call(.post, "/api/approvals/\(nextId)/respond", body: #"{"decision":"rejected"}"#).status == 200)
+            let rejected = try await client.call(.post, "/api/openclaw/runtime/restart")
+            #expect(rejected.json["data"]?["status"] == "approval_rejected")
+            #expect(rejected.json["data"]?["approvalId"] == .string(nextId))
+            #expect(try await client.call(.post, "/api/openclaw/runtime/restart").json["data"]?["status"] == "approval_required")
+            #expect(await runtime.calls.count { $0 == "POST /v1/gateway/restart" } == 1)
+            // The approval's own audit entries: requested, granted or denied, executed — and the answer changes none of them.
+            let audit = try await client.call(.get, "/api/audit?kind=approval").json["data"]?.arrayValue ?? []
+            #expect(!audit.contains { $0["type"] == "approval.answered" })
+        }
+    }
+
+    @Test("a repeated delete after its grant answers {deleted:true}; a repeated provision after its grant answers the instance; an expired approval answers approval_rejected")
+    func repeatedLifecycle() async throws {
+        try await withRuntime { runtime, gateway, client in
+            _ = try await client.call(.post, "/api/admin/users/user_a/access", as: "admin", body: #"{"enabled":true}"#)
+            let held = try await client.call(.post, "/api/openclaw/instance", body: "{}")
+            let approvalId = try #require(held.json["data"]?["approvalId"]?.stringValue)
+            #expect(try await client.call(.post, "/api/openclaw/instance", body: "{}").json["data"]?["status"] == "approval_pending")
+            _ = try await client.call(.post, "/api/approvals/\(approvalId)/respond", body: #"{"decision":"approved"}"#)
+            #expect(try await client.call(.post, "/api/openclaw/instance", body: "{}").json["data"]?["status"] == "ready")
+            #expect(try await client.call(.post, "/api/openclaw/instance", body: "{}").json["data"]?["status"] == "ready")
+
+            let delete = try await client.call(.delete, "/api/openclaw/instance")
+            let deleteId = try #require(delete.json["data"]?["approvalId"]?.stringValue)
+            _ = try await client.call(.post, "/api/approvals/\(deleteId)/respond", body: #"{"decision":"approved"}"#)
+            #expect(try await client.call(.delete, "/api/openclaw/instance").json["data"] == ["deleted": true])
+            #expect(try await client.call(.get, "/api/openclaw/instance").json["data"] == .null)
+
+            // An approval left to expire: the repeated call answers approval_rejected, once.
+            let again = try await client.call(.post, "/api/openclaw/instance", body: "{}")
+            let againId = try #require(again.json["data"]?["approvalId"]?.stringValue)
+            try await gateway.services.stores.withTenant(.init("user_a")) { store in
+                let late = DecisionContext(actor: "system", tenant: "user_a", now: Int64(Date().timeIntervalSince1970 * 1_000) + Expiry.approval + 1)
+                let state = try await gateway.services.streamCache.state(of: Streams.approval(againId), as: ApprovalDecider.self, in: store)
+                _ = try await gateway.services.bus(store, tenant: .init("user_a"), actor: "system", requestID: "test").run(reading: []) { _, _ in
+                    try ApprovalDecider.decide(.expire(approvalId: againId), state, late)
+                }
+            }
+            #expect(try await client.call(.post, "/api/openclaw/instance", body: "{}").json["data"]?["status"] == "approval_rejected")
+            #expect(try await client.call(.post, "/api/openclaw/instance", body: "{}").json["data"]?["status"] == "approval_required")
+            _ = runtime
+        }
+    }
+}
