@@ -3,20 +3,31 @@ import EventStore
 import Foundation
 import Hummingbird
 
-/// Server-to-server auth of the website's calls: the internal key as `X-OA-Internal-Key` or
-/// `Authorization: Bearer <key>` (compared in constant time), and `X-OA-User-Id`, the tenant
-/// (1–128 characters of `A–Z a–z 0–9 _ - . :`).
+/// Auth of the website's calls: the internal key as `X-OA-Internal-Key` or `Authorization: Bearer
+/// <key>` (compared in constant time) with `X-OA-User-Id`, the tenant (1–128 characters of
+/// `A–Z a–z 0–9 _ - . :`); or an agent principal's key as `X-OA-Agent-Key` or `Authorization:
+/// Agent <key>`, which is the tenant `agent:<agentUserId>` (see ``AgentKeys``).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = ClawContext
     let internalKey: SecretDigest
     let adminUserIDs: Set<String>
+    let services: Services
 
-    init(internalKey: String, adminUserIDs: Set<String>) {
+    init(internalKey: String, adminUserIDs: Set<String>, services: Services) {
         self.internalKey = SecretDigest(internalKey)
         self.adminUserIDs = adminUserIDs
+        self.services = services
     }
 
     func handle(_ request: Request, context: ClawContext, next: (Request, ClawContext) async throws -> Response) async throws -> Response {
+        let agentKey = request.headers[.agentKey]
+            ?? request.headers[.authorization].flatMap { $0.hasPrefix("Agent ") ? String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) : nil }
+        if let agentKey, request.headers[.internalKey] == nil {
+            guard let agents = services.agentKeys else { throw APIError(.unauthorized, "invalid or revoked agent key") }
+            var context = context
+            context.tenant = try await agents.authenticate(agentKey, requestID: context.requestID, services: services)
+            return try await next(request, context)
+        }
         let bearer = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil }
         guard let key = request.headers[.internalKey] ?? bearer, internalKey.matches(key) else {
             throw APIError(.unauthorized, "unauthorized")
@@ -75,6 +86,7 @@ extension HTTPFields.Element.Name {
     static let userID = Self("X-OA-User-Id")!
     static let serviceToken = Self("X-OpenAgents-Service-Token")!
     static let instanceID = Self("X-OA-Instance-Id")!
+    static let agentKey = Self("X-OA-Agent-Key")!
 }
 
 /// A secret kept as its SHA-256 digest, which a given value is compared with in constant time.

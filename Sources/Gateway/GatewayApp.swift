@@ -15,9 +15,11 @@ public enum GatewayApp {
         router.add(middleware: CORSMiddleware())
         router.add(middleware: ErrorMiddleware(routes: services.routes, metrics: services.metrics))
 
-        API(services: services, group: router.group("api"), base: "/api", access: "public").addOpsRoutes()
+        let open = API(services: services, group: router.group("api"), base: "/api", access: "public")
+        open.addOpsRoutes()
+        open.addAgentSignupRoute()
 
-        let auth = AuthMiddleware(internalKey: services.configuration.internalKey, adminUserIDs: services.configuration.adminUserIDs)
+        let auth = AuthMiddleware(internalKey: services.configuration.internalKey, adminUserIDs: services.configuration.adminUserIDs, services: services)
         let idempotency = IdempotencyMiddleware(limit: max(services.configuration.bodyLimit, services.configuration.chatBodyLimit))
         let tenant = API(services: services, group: router.group("api").add(middleware: auth).add(middleware: idempotency), base: "/api", access: "tenant")
         tenant.addThreadRoutes()
@@ -31,6 +33,7 @@ public enum GatewayApp {
         tenant.addToolRoutes()
         tenant.addSecretRoutes()
         tenant.addChatRoute()
+        tenant.addAgentKeyRoutes()
 
         let runtime = API(services: services,
                           group: router.group("api/openclaw/runtime/events").add(middleware: ServiceTokenMiddleware(serviceToken: services.configuration.serviceToken))

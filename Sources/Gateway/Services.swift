@@ -16,6 +16,8 @@ public final class Services: Sendable {
     let runtime: RuntimeClient?
     /// Seals tenant secrets, when `CLAWCLOUD_ENCRYPTION_KEY` is set.
     let secretBox: SecretBox?
+    /// Agent principals' keys, when `CLAWCLOUD_ENCRYPTION_KEY` is set (their HMAC key derives from it).
+    let agentKeys: AgentKeys?
     let logger: Logger
     /// Decoded streams of recent commands.
     let streamCache = StreamCache()
@@ -46,6 +48,7 @@ public final class Services: Sendable {
             }
         }
         self.secretBox = configuration.encryptionKey.map(SecretBox.init(key:))
+        self.agentKeys = configuration.encryptionKey.map { AgentKeys(encryptionKey: $0, stores: stores) }
         self.logger = logger
     }
 

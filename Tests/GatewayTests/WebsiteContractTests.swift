@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 import Testing
 
 /// The original API's contract, as the website's own clients read it (reference Part A §1).
@@ -124,5 +125,67 @@ struct RepeatedGateTests {
             #expect(try await client.call(.post, "/api/openclaw/instance", body: "{}").json["data"]?["status"] == "approval_required")
             _ = runtime
         }
+    }
+}
+
+@Suite("Agent principals")
+struct AgentPrincipalTests {
+    @Test("signup → key → tenant routes as agent:<id> → revoke → 401; the key is in no file, event, view, log line or response but the signup's")
+    func agentKeys() async throws {
+        let gateway = try await TestGateway { $0.encryptionKey = SecretTests.key }
+        let logs = gateway.logs
+        let issued = Mutex<String?>(nil)
+        try await gateway.run { client in
+            let signup = try await client.execute(uri: "/api/agent/signup", method: .post, headers: [.contentType: "application/json"],
+                                                  body: ByteBuffer(string: #"{"handle":"scout","scopes":["openclaw.read"]}"#))
+            #expect(signup.status == .ok)
+            let data = try JSONParser.parse(Data(String(buffer: signup.body).utf8))["data"]
+            #expect(data?.objectValue?.keys.sorted() == ["agentUserId", "apiKey", "keyId"])
+            let key = try #require(data?["apiKey"]?.stringValue)
+            issued.withLock { $0 = key }
+            let agent = try #require(data?["agentUserId"]?.stringValue)
+            let keyId = try #require(data?["keyId"]?.stringValue)
+
+            for field: HTTPFields in [[.init("X-OA-Agent-Key")!: key], [.authorization: "Agent \(key)"]] {
+                let principal = try await client.execute(uri: "/api/openclaw/principal", method: .get, headers: field)
+                #expect(principal.status == .ok)
+                let json = try JSONParser.parse(Data(String(buffer: principal.body).utf8))
+                #expect(json["data"] == ["tenant_id": .string("agent:\(agent)"), "principal_type": "agent"])
+            }
+            var agentHeaders: HTTPFields = [.init("X-OA-Agent-Key")!: key, .contentType: "application/json"]
+            let thread = try await client.execute(uri: "/api/threads", method: .post, headers: agentHeaders, body: ByteBuffer(string: #"{"title":"Mine"}"#))
+            #expect(thread.status == .created)
+            #expect(try await client.call(.get, "/api/threads", as: "agent:\(agent)").json["data"]?.arrayCount == 1)
+            // Not an admin, and no other agent's key to revoke.
+            #expect(try await client.execute(uri: "/api/admin/users", method: .get, headers: agentHeaders).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/agent/keys/key_other", method: .delete, headers: agentHeaders).status == .notFound)
+
+            let revoked = try await client.execute(uri: "/api/agent/keys/\(keyId)", method: .delete, headers: agentHeaders)
+            #expect(revoked.status == .ok)
+            for _ in 0..<2 {
+                let refused = try await client.execute(uri: "/api/openclaw/principal", method: .get, headers: agentHeaders)
+                #expect(refused.status == .unauthorized)
+                #expect(try JSONParser.parse(Data(String(buffer: refused.body).utf8))["error"] == "invalid or revoked agent key")
+            }
+            agentHeaders[.init("X-OA-Agent-Key")!] = "oa_agent_unknown"
+            #expect(try await client.execute(uri: "/api/openclaw/principal", method: .get, headers: agentHeaders).status == .unauthorized)
+
+            // Who held which key when: the platform's events and the admin view.
+            let events = try await gateway.services.stores.platform.read(after: 0, limit: 100).map(\.type)
+            #expect(events.filter { $0.hasPrefix("agent_key.") } == ["agent_key.issued", "agent_key.used", "agent_key.revoked", "agent_key.refused"])
+            let row = try await gateway.services.stores.platform.read { db in try gateway.services.stores.platform.projector.row(db, "admin", "agent_keys", key: keyId) }
+            #expect(row?["agentUserId"] == .string(agent))
+            #expect(row?["revokedBy"] == .string("agent:\(agent)"))
+
+            let files = FileManager.default.enumerator(at: gateway.directory, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+            for file in files {
+                guard let bytes = try? Data(contentsOf: file) else { continue }
+                #expect(bytes.range(of: Data(key.utf8)) == nil, "\(file.lastPathComponent) holds the key")
+            }
+            let stream = try await client.execute(uri: "/api/admin/users", method: .get, headers: headers("admin"))
+            #expect(!String(buffer: stream.body).contains(key))
+        }
+        let key = try #require(issued.withLock { $0 })
+        for line in logs.all { #expect(!line.contains(key)) }
     }
 }

@@ -66,6 +66,10 @@ public enum DomainEvent: Sendable, Equatable {
     case creditsCharged(CreditsCharged)
     case creditsRefunded(CreditsRefunded)
     case spendLimitSet(SpendLimitSet)
+    case agentKeyIssued(AgentKeyIssued)
+    case agentKeyRevoked(AgentKeyRevoked)
+    case agentKeyRefused(AgentKeyRefused)
+    case agentKeyUsed(AgentKeyUsed)
 
     /// Every event type: its payload type, its case, and how to decode it (no dynamic casts on
     /// the read path: each entry knows its payload type statically).
@@ -130,6 +134,10 @@ public enum DomainEvent: Sendable, Equatable {
         entry(DomainEvent.creditsCharged),
         entry(DomainEvent.creditsRefunded),
         entry(DomainEvent.spendLimitSet),
+        entry(DomainEvent.agentKeyIssued),
+        entry(DomainEvent.agentKeyRevoked),
+        entry(DomainEvent.agentKeyRefused),
+        entry(DomainEvent.agentKeyUsed),
     ]
 
     /// The payload.
@@ -195,6 +203,10 @@ public enum DomainEvent: Sendable, Equatable {
         case .creditsCharged(let payload): payload
         case .creditsRefunded(let payload): payload
         case .spendLimitSet(let payload): payload
+        case .agentKeyIssued(let payload): payload
+        case .agentKeyRevoked(let payload): payload
+        case .agentKeyRefused(let payload): payload
+        case .agentKeyUsed(let payload): payload
         }
     }
 

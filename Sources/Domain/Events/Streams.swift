@@ -17,6 +17,7 @@ public enum Streams {
     public static func tool(_ id: String) -> String { named("tool-", id) }
     public static func effect(_ id: String) -> String { named("effect-", id) }
     public static let credits = "credits"
+    public static func agent(_ agentUserId: String) -> String { named("agent-", agentUserId) }
 
     static let maxLength = 256
 

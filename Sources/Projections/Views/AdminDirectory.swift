@@ -3,11 +3,12 @@ import Domain
 /// Platform view for admins: users with their access flags, and the waitlist with approval state.
 ///
 /// Version 2: a user who registers after an admin set their access keeps that access (version 1
-/// overwrote it).
+/// overwrote it). Version 3: agent keys — `agent_keys` (by key id: whose, issued, revoked, last
+/// used, refused; never the key) and `agent_key_hashes` (the key's HMAC → key id, for auth).
 public struct AdminDirectory: Projection {
     public let name = "admin"
-    public let version = 2
-    public let collections = ["users", "waitlist"]
+    public let version = 3
+    public let collections = ["users", "waitlist", "agent_keys", "agent_key_hashes"]
     public init() {}
 
     public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
@@ -39,6 +40,21 @@ public struct AdminDirectory: Projection {
             try rows.updateExisting("waitlist", e.email, scope: "waiting") { row in
                 row["approved"] = false; row["approvedAt"] = .null; row["approvedBy"] = .null
             }
+        case .agentKeyIssued(let e):
+            rows.put("agent_keys", e.keyId, [
+                "keyId": .string(e.keyId), "agentUserId": .string(e.agentUserId), "handle": json(e.handle), "ownerUserId": json(e.ownerUserId),
+                "scopes": json(e.scopes), "issuedAt": .integer(at), "revokedAt": .null, "revokedBy": .null, "lastUsedDay": .null,
+                "lastRefusedDay": .null,
+            ], scope: "active", sort: at)
+            rows.put("agent_key_hashes", e.keyHash, ["keyId": .string(e.keyId), "agentUserId": .string(e.agentUserId)], sort: at)
+        case .agentKeyRevoked(let e):
+            try rows.updateExisting("agent_keys", e.keyId, scope: "revoked") { row in
+                row["revokedAt"] = .integer(at); row["revokedBy"] = .string(e.by)
+            }
+        case .agentKeyUsed(let e):
+            try rows.updateExisting("agent_keys", e.keyId) { $0["lastUsedDay"] = .string(e.day) }
+        case .agentKeyRefused(let e):
+            try rows.updateExisting("agent_keys", e.keyId) { $0["lastRefusedDay"] = .string(e.day) }
         default: break
         }
     }
