@@ -23,6 +23,7 @@ public enum GatewayApp {
         let idempotency = IdempotencyMiddleware(limit: max(services.configuration.bodyLimit, services.configuration.chatBodyLimit))
         let tenant = API(services: services, group: router.group("api").add(middleware: auth).add(middleware: idempotency), base: "/api", access: "tenant")
         tenant.addThreadRoutes()
+        tenant.addThreadSaveRoute()
         tenant.addAccessRoutes()
         tenant.addViewRoutes()
         tenant.addStreamRoute()

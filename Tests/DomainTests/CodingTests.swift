@@ -25,7 +25,7 @@ struct CodingTests {
             #expect(decoded == event)
         }
         #expect(DomainEvent.types.count == Set(DomainEvent.types).count)
-        #expect(DomainEvent.types.count == 64)
+        #expect(DomainEvent.types.count == 66)
     }
 
     @Test("thread.created v1 (`type`) is upcast to v2 (`kind`) on read")

@@ -189,3 +189,50 @@ struct AgentPrincipalTests {
         for line in logs.all { #expect(!line.contains(key)) }
     }
 }
+
+@Suite("Threads saved the website's way")
+struct ThreadSaveTests {
+    @Test("a thread saved three times by replace-all (add, revise, remove) keeps every version in the log, and replays into the same views")
+    func replaceAll() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.run { client in
+            let thread = try #require(try await client.call(.post, "/api/threads", body: #"{"title":"Saved"}"#).json["data"]?["id"]?.stringValue)
+            func save(_ messages: String) async throws -> (status: Int, json: JSONValue, headers: HTTPFields) {
+                try await client.call(.put, "/api/threads/\(thread)/messages", body: #"{"messages":[\#(messages)]}"#)
+            }
+            let m1 = #"{"id":"m1","role":"user","parts":[{"type":"text","text":"Hi"}]}"#
+            let first = try await save(#"\#(m1),{"id":"m2","role":"assistant","parts":[{"type":"text","text":"He"}]}"#)
+            #expect(first.json["data"] == ["added": 2, "revised": 0, "removed": 0])
+            // The streamed reply grew; saved again.
+            let second = try await save(#"\#(m1),{"id":"m2","role":"assistant","parts":[{"type":"text","text":"Hello there"}]}"#)
+            #expect(second.json["data"] == ["added": 0, "revised": 1, "removed": 0])
+            // The first message dropped, a third added.
+            let third = try await save(#"{"id":"m2","role":"assistant","parts":[{"type":"text","text":"Hello there"}]},{"id":"m3","role":"user","parts":[{"type":"text","text":"Bye"}]}"#)
+            #expect(third.json["data"] == ["added": 1, "revised": 0, "removed": 1])
+            // The same list again changes nothing.
+            #expect(try await save(#"{"id":"m2","role":"assistant","parts":[{"type":"text","text":"Hello there"}]},{"id":"m3","role":"user","parts":[{"type":"text","text":"Bye"}]}"#).json["data"] == ["added": 0, "revised": 0, "removed": 0])
+            // Moving a kept message, or a bad list, is refused and writes nothing.
+            #expect(try await save(#"{"id":"m3","role":"user","parts":[{"type":"text","text":"Bye"}]},{"id":"m2","role":"assistant","parts":[{"type":"text","text":"Hello there"}]}"#).status == 409)
+            #expect(try await save(#"{"id":"m9","role":"robot","parts":[]}"#).status == 400)
+
+            let messages = try await client.call(.get, "/api/threads/\(thread)/messages").json["data"]?.arrayValue ?? []
+            #expect(messages.map { $0["id"] } == ["m2", "m3"])
+            #expect(messages.first?["parts"]?[index: 0]?["text"] == "Hello there")
+            let index = try await client.call(.get, "/api/threads/\(thread)").json["data"]
+            #expect(index?["messageCount"] == 2)
+            let page = try await client.call(.get, "/api/threads/\(thread)/messages?after=1&limit=1").json["data"]?.arrayValue ?? []
+            #expect(page.map { $0["id"] } == ["m3"])
+
+            let types = try await gateway.events().map(\.type).filter { $0.hasPrefix("message.") }
+            #expect(types == ["message.added", "message.added", "message.revised", "message.removed", "message.added"])
+            // Rebuilt from the log, the views are the same, byte for byte.
+            try await gateway.services.stores.withTenant(.init("user_a")) { store in
+                let names = ["thread_messages", "threads_index", "hatchery"]
+                let inline = try await store.read { db in try names.map { try store.projector.storedRows(db, $0) } }
+                _ = try await store.projector.rebuild(store, only: Set(names))
+                let rebuilt = try await store.read { db in try names.map { try store.projector.storedRows(db, $0) } }
+                #expect(rebuilt == inline)
+            }
+        }
+    }
+}

@@ -43,6 +43,28 @@ public struct MessageAdded: EventPayload {
     public var stream: String { Streams.thread(threadId) }
 }
 
+/// A message saved again with other content (a streamed reply that grew, an edit): its new parts.
+/// The log keeps every version.
+public struct MessageRevised: EventPayload {
+    public static let type = "message.revised"
+    public let threadId: String
+    public let messageId: String
+    /// The message's place in its thread (0 for the first added).
+    public let order: Int64
+    public let role: MessageRole
+    public let parts: [JSONValue]
+    public var stream: String { Streams.thread(threadId) }
+}
+
+/// A message no longer in the thread's saved list.
+public struct MessageRemoved: EventPayload {
+    public static let type = "message.removed"
+    public let threadId: String
+    public let messageId: String
+    public let order: Int64
+    public var stream: String { Streams.thread(threadId) }
+}
+
 public struct SessionObserved: EventPayload {
     public static let type = "session.observed"
     public let key: String

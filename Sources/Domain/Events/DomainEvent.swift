@@ -49,6 +49,8 @@ public enum DomainEvent: Sendable, Equatable {
     case threadArchived(ThreadArchived)
     case threadUnarchived(ThreadUnarchived)
     case messageAdded(MessageAdded)
+    case messageRevised(MessageRevised)
+    case messageRemoved(MessageRemoved)
     case sessionObserved(SessionObserved)
     case sessionMessageSent(SessionMessageSent)
     case sessionReplyReceived(SessionReplyReceived)
@@ -117,6 +119,8 @@ public enum DomainEvent: Sendable, Equatable {
         entry(DomainEvent.threadArchived),
         entry(DomainEvent.threadUnarchived),
         entry(DomainEvent.messageAdded),
+        entry(DomainEvent.messageRevised),
+        entry(DomainEvent.messageRemoved),
         entry(DomainEvent.sessionObserved),
         entry(DomainEvent.sessionMessageSent),
         entry(DomainEvent.sessionReplyReceived),
@@ -186,6 +190,8 @@ public enum DomainEvent: Sendable, Equatable {
         case .threadArchived(let payload): payload
         case .threadUnarchived(let payload): payload
         case .messageAdded(let payload): payload
+        case .messageRevised(let payload): payload
+        case .messageRemoved(let payload): payload
         case .sessionObserved(let payload): payload
         case .sessionMessageSent(let payload): payload
         case .sessionReplyReceived(let payload): payload

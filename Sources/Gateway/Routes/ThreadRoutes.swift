@@ -60,15 +60,18 @@ extension API {
             }
         }
 
-        route(.get, "threads/:id/messages", "A thread's messages, in order.") { _, context in
+        route(.get, "threads/:id/messages", "A thread's messages, in order, a page at a time (?after=<order of the last one read>, ?limit=1-1000).",
+              accepts: RequestShape(query: ["after": Schema.integer(0...Int64.max), "limit": Schema.integer(1...1_000)])) { request, context in
             let id = try context.pathParameter("id")
+            let after = try request.queryInt("after", in: 0...Int.max)
+            let limit = try request.queryInt("limit", in: 1...1_000) ?? 1_000
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 let rows = try await store.read { db -> [Row]? in
                     guard try store.projector.row(db, "threads_index", "threads", key: id) != nil else { return nil }
-                    return try store.projector.rows(db, "thread_messages", "messages", RowQuery(scope: id, order: .ascending, limit: 1_000))
+                    return try store.projector.rows(db, "thread_messages", "messages", RowQuery(scope: id, order: .ascending, limit: limit, after: after.map(Int64.init)))
                 }
                 guard let rows else { throw APIError.notFound("thread not found") }
-                return Envelope.ok(.array(rows.map(\.json)))
+                return Envelope.ok(.array(rows.filter { $0["removed"] != true }.map(\.json)))
             }
         }
 
@@ -89,6 +92,42 @@ extension API {
                 }
                 let message: JSONValue = ["threadId": .string(id), "id": .string(body.id), "role": .string(body.role.rawValue), "parts": .array(body.parts)]
                 return Envelope.ok(message, status: .created, position: outcome.position)
+            }
+        }
+    }
+}
+
+extension API {
+    /// `PUT /api/threads/:id/messages`: the website's save, the whole list at once.
+    func addThreadSaveRoute() {
+        let services = services
+        let part = Schema.object(["type": Schema.string], required: ["type"])
+        let message = Schema.object(["id": Schema.identifier, "role": Schema.choice(MessageRole.allCases.map(\.rawValue)),
+                                     "parts": ["type": "array", "items": part, "minItems": 1, "maxItems": .integer(Int64(ThreadDecider.maxParts))]],
+                                    required: ["id", "role", "parts"])
+        let list = Schema.object(["messages": ["type": "array", "items": message, "maxItems": .integer(Int64(ThreadDecider.maxMessages))]], required: ["messages"])
+        route(.put, "threads/:id/messages", "Save a thread's whole message list {messages: [{id, role, parts}]}, as the website does: new ids are added, "
+              + "changed ones revised, missing ones removed (the log keeps every version). Kept messages keep their order; new ones follow them.", write: true,
+              accepts: RequestShape(body: list)) { request, context in
+            let id = try context.pathParameter("id")
+            let body = try await request.json(SavedList.self, limit: services.configuration.chatBodyLimit)
+            let messages = body.messages.map { ThreadDecider.SavedMessage(id: $0.id, role: $0.role, parts: $0.parts) }
+            return try await services.stores.withTenant(context.requireTenant()) { store in
+                let stream = Streams.thread(id)
+                let outcome = try await services.command(on: store, request, context, reading: [.stream(stream, as: ThreadDecider.self)]) { states, decision in
+                    let state = states[stream, as: ThreadDecider.self]
+                    guard state.exists else { throw APIError.notFound("thread not found") }
+                    return try ThreadDecider.decide(.replaceMessages(threadId: id, messages: messages), state, decision)
+                }
+                let counts = outcome.events.reduce(into: ["added": Int64(0), "revised": 0, "removed": 0]) { counts, event in
+                    switch event {
+                    case .messageAdded: counts["added", default: 0] += 1
+                    case .messageRevised: counts["revised", default: 0] += 1
+                    case .messageRemoved: counts["removed", default: 0] += 1
+                    default: break
+                    }
+                }
+                return Envelope.ok(.object(counts.mapValues(JSONValue.integer)), position: outcome.position)
             }
         }
     }
@@ -116,4 +155,8 @@ private struct NewMessage: Decodable {
     var id: String
     var role: MessageRole
     var parts: [JSONValue]
+}
+
+private struct SavedList: Decodable {
+    var messages: [NewMessage]
 }

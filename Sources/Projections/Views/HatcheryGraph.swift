@@ -31,6 +31,8 @@ public struct HatcheryGraph: Projection {
             try change("thread:\(e.threadId)", at, rows) { $0["badge"] = .null }
         case .messageAdded(let e):
             try change("thread:\(e.threadId)", at, rows) { $0["status"] = "running" }
+        case .messageRevised(let e):
+            try change("thread:\(e.threadId)", at, rows) { $0["status"] = "running" }
 
         case .instanceProvisionRequested:
             try openclaw(status: "pending", subtitle: "Status: provisioning", at, rows)

@@ -30,6 +30,17 @@ public struct ThreadsIndex: Projection {
                 row["updatedAt"] = .integer(at)
                 row["lastMessagePreview"] = json(Self.preview(e.parts))
             }
+        case .messageRevised(let e):
+            // A revised message is most often the last one, growing as it streams.
+            try rows.updateExisting("threads", e.threadId, sort: at) { row in
+                row["updatedAt"] = .integer(at)
+                row["lastMessagePreview"] = json(Self.preview(e.parts))
+            }
+        case .messageRemoved(let e):
+            try rows.updateExisting("threads", e.threadId, sort: at) { row in
+                row["messageCount"] = .integer(max(0, row.int("messageCount") - 1))
+                row["updatedAt"] = .integer(at)
+            }
         default: break
         }
     }
@@ -45,6 +56,8 @@ public struct ThreadsIndex: Projection {
 }
 
 /// The messages of every thread in order: key `<threadId>/<order>`, scope the thread id, sorted by order.
+/// A revised message is updated in place (`revision`, `revisedAt`); a removed one stays as a row
+/// marked `removed` (so orders never repeat), and readers leave it out.
 ///
 /// Version 2: a message's order is one past the thread's highest (``ProjectionRows/top(_:scope:)``)
 /// instead of a per-thread counter row — one row fewer to write per message, and no `counters`
@@ -56,6 +69,18 @@ public struct ThreadMessages: Projection {
     public init() {}
 
     public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
+        switch event {
+        case .messageRevised(let e):
+            try rows.updateExisting("messages", "\(e.threadId)/\(paddedKey(e.order))") { row in
+                row["role"] = .string(e.role.rawValue); row["parts"] = .array(e.parts)
+                row["revision"] = .integer(row.int("revision") + 1); row["revisedAt"] = .integer(context.recordedAt)
+            }
+            return
+        case .messageRemoved(let e):
+            try rows.updateExisting("messages", "\(e.threadId)/\(paddedKey(e.order))") { $0["removed"] = true }
+            return
+        default: break
+        }
         guard case .messageAdded(let e) = event else { return }
         let order = try rows.top("messages", scope: e.threadId).map { $0 + 1 } ?? 0
         rows.put("messages", "\(e.threadId)/\(paddedKey(order))", [
