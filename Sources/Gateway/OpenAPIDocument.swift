@@ -64,17 +64,27 @@ enum OpenAPIDocument {
         ]
     }
 
+    private static let events = Schema.object(["id": Schema.string, "event": Schema.string, "data": Schema.string, "retry": ["type": "integer"]])
+
     private static func responses(_ route: RouteTable.Route) -> JSONValue {
         let problem: JSONValue = ["description": "An error in the envelope (application/problem+json when Accept asks for it)", "content": [
             "application/json": ["schema": ["$ref": "#/components/schemas/Problem"]],
             "application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]],
         ]]
         let success: JSONValue = switch route.produces {
-        case "sse": ["description": "Server-Sent Events", "content": ["text/event-stream": ["schema": Schema.object(
-            ["id": Schema.string, "event": Schema.string, "data": Schema.string, "retry": ["type": "integer"]])]]]
+        case "sse": ["description": "Server-Sent Events", "content": ["text/event-stream": ["schema": events]]]
+        case "chat": ["description": "Server-Sent Events with stream:true; one OpenResponses JSON response otherwise", "content": [
+            "text/event-stream": ["schema": events], "application/json": ["schema": ["type": "object"]],
+        ]]
         case "text": ["description": "Prometheus text", "content": ["text/plain": ["schema": ["type": "string"]]]]
         case "json": ["description": "A JSON document", "content": ["application/json": ["schema": ["type": "object"]]]]
-        default: ["description": "Success", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Envelope"]]]]
+        default:
+            if let data = route.data {
+                ["description": "Success", "content": ["application/json": ["schema": ["allOf": [["$ref": "#/components/schemas/Envelope"],
+                                                                                                  ["properties": ["data": data]]]]]]]
+            } else {
+                ["description": "Success", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Envelope"]]]]
+            }
         }
         return [route.isWrite ? "2XX" : "200": success, "4XX": problem, "5XX": problem]
     }

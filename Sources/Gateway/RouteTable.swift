@@ -1,3 +1,4 @@
+import Domain
 import Hummingbird
 import Synchronization
 
@@ -12,10 +13,12 @@ public final class RouteTable: Sendable {
         public let access: String
         /// Whether the route changes state (accepts `Idempotency-Key`, answers a `position`).
         public let isWrite: Bool
-        /// What the response body is: `envelope` or `sse`.
+        /// What the response body is: `envelope`, `sse`, `chat` (SSE or one JSON document), `json` or `text`.
         public let produces: String
         /// What it accepts: parameters and body, for the OpenAPI document.
         let shape: RequestShape
+        /// The schema of `data` in its success answers, where the document states it (``ResponseShape``).
+        var data: JSONValue? = nil
     }
 
     private let routes = Mutex<[Route]>([])

@@ -100,10 +100,11 @@ struct API {
 
     func route(
         _ method: HTTPRequest.Method, _ path: String, _ summary: String, write: Bool = false, produces: String = "envelope",
-        accepts shape: RequestShape = RequestShape(), _ handler: @escaping @Sendable (Request, ClawContext) async throws -> Response
+        accepts shape: RequestShape = RequestShape(), answers data: JSONValue? = nil,
+        _ handler: @escaping @Sendable (Request, ClawContext) async throws -> Response
     ) {
         group.on(RouterPath(path), method: method, use: handler)
         let full = path.isEmpty ? base : "\(base)/\(path)"
-        services.routes.add(.init(method: method, path: full, summary: summary, access: access, isWrite: write, produces: produces, shape: shape))
+        services.routes.add(.init(method: method, path: full, summary: summary, access: access, isWrite: write, produces: produces, shape: shape, data: data))
     }
 }

@@ -247,6 +247,17 @@ struct GatewayTests {
             guard case .array(let listing)? = paths["/api/threads"]?["get"]?["parameters"] else { Issue.record("no parameters"); return }
             #expect(listing.compactMap { $0["name"]?.stringValue }.sorted() == ["archived", "limit"])
             #expect(paths["/api/openclaw/runtime/restart"]?["post"]?["requestBody"]?["required"] == false)
+            // The original routes state what their answers hold: exactly the original members.
+            func data(_ path: String, _ method: String, _ status: String = "200") -> JSONValue? {
+                paths[path]?[method]?["responses"]?[status]?["content"]?["application/json"]?["schema"]?["allOf"]?[index: 1]?["properties"]?["data"]
+            }
+            let billing = try #require(data("/api/openclaw/billing/summary", "get"))
+            #expect(billing["required"] == ["balance_usd", "user_id"])
+            #expect(billing["properties"]?["balance_usd"]?["type"] == "number")
+            #expect(billing["additionalProperties"] == false)
+            #expect(data("/api/openclaw/instance", "get")?["oneOf"]?[index: 1] == ["type": "null"])
+            let restart = try #require(data("/api/openclaw/runtime/restart", "post", "2XX"))
+            #expect(restart["oneOf"]?[index: 1]?["properties"]?["status"]?["enum"] == ["approval_required", "approval_pending", "approval_rejected"])
             for route in gateway.services.routes.all {
                 let path = route.path.replacing(/:([A-Za-z]+)/) { "{\($0.1)}" }
                 #expect(paths[path]?[route.method.rawValue.lowercased()] != nil, "\(route.method) \(route.path)")

@@ -111,9 +111,9 @@ struct RuntimeAsItIsTests {
             #expect(spent == ((usage?["input_tokens"]?.integerValue ?? 0) + (usage?["output_tokens"]?.integerValue ?? 0)) * 2)
             #expect(run["sessionKey"] == .string("agent:main:openresponses-user:\(runId)"))
 
-            // Items without type:"message": the gateway refuses them, in a 200 labelled text/event-stream.
-            let refused = try await client.execute(uri: "/api/openclaw/chat", method: .post, headers: headers("user_a"),
-                                                   body: ByteBuffer(string: #"{"model":"clawdbot:ops","user":"Ada","input":[{"role":"user","content":"hi"}]}"#))
+            // An item the gateway does not take: it refuses the request, in a 200 labelled text/event-stream.
+            let refused = try await client.execute(uri: "/api/openclaw/chat", method: .post, headers: headers("user_a"), body: ByteBuffer(
+                string: #"{"model":"clawdbot:ops","user":"Ada","input":[{"type":"function_call_output","call_id":"c1","output":"x"},{"role":"user","content":"hi"}]}"#))
             #expect(refused.status == .badRequest)
             let refusedRun = try #require(refused.headers[.init("X-Run-Id")!])
             let failed = try #require(try await gateway.finishedRun(refusedRun))

@@ -15,8 +15,14 @@ struct WebsiteContractTests {
     func errorEnvelope() async throws {
         let gateway = try await TestGateway()
         try await gateway.run { client in
-            for (uri, status) in [("/api/openclaw/instance/nope", 404), ("/api/threads/missing", 404)] {
-                let response = try await client.execute(uri: uri, method: .get, headers: headers("user_a"))
+            _ = try await client.call(.post, "/api/threads", body: #"{"title":"t"}"#)
+            let cases: [(HTTPRequest.Method, String, String?, Int)] = [
+                (.get, "/api/openclaw/instance/nope", nil, 404), (.get, "/api/threads/missing", nil, 404),
+                (.post, "/api/threads", #"{"title":7}"#, 400), (.put, "/api/openclaw/instance", nil, 405),
+                (.post, "/api/openclaw/runtime/restart", nil, 409), (.post, "/api/threads", String(repeating: "x", count: 2 << 20), 413),
+            ]
+            for (method, uri, body, status) in cases {
+                let response = try await client.execute(uri: uri, method: method, headers: headers("user_a"), body: body.map { ByteBuffer(string: $0) })
                 #expect(Int(response.status.code) == status)
                 #expect(response.headers[.contentType] == "application/json; charset=utf-8")
                 let json = try JSONParser.parse(Data(String(buffer: response.body).utf8))

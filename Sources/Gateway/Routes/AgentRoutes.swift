@@ -15,7 +15,8 @@ extension API {
         let signup = Schema.object(["handle": Schema.text(max: 64), "owner_workos_user_id": Schema.identifier,
                                     "scopes": ["type": "array", "maxItems": 32, "items": Schema.identifier], "description": Schema.text(max: 1_000)])
         route(.post, "agent/signup", "Sign an agent principal up {handle?, owner_workos_user_id?, scopes?, description?}: {agentUserId, apiKey, keyId}. "
-              + "The key is shown once.", write: true, accepts: RequestShape(body: signup, bodyRequired: false)) { request, context in
+              + "The key is shown once (no Idempotency-Key: a retry would be another agent).", accepts: RequestShape(body: signup, bodyRequired: false),
+              answers: ResponseShape.object(["agentUserId": ResponseShape.string, "apiKey": ResponseShape.string, "keyId": ResponseShape.string])) { request, context in
             guard let agents = services.agentKeys else {
                 throw APIError(.serviceUnavailable, "CLAWCLOUD_ENCRYPTION_KEY is not configured: agent keys cannot be issued", code: "not_configured")
             }

@@ -17,7 +17,8 @@ import Projections
 /// answer. The run's session is the one the gateway uses: `agent:<agent>:openresponses-user:<user>`,
 /// the agent from a model named `clawdbot:<id>` or `agent:<id>` (else `main`); a request without
 /// `user` is sent with the run's id as its user, so that its session is known. A request without
-/// `model` is sent with `openclaw` (the gateway requires one).
+/// `model` is sent with `openclaw`, and input items with a role but no type are sent as
+/// `type: "message"` (the gateway requires both).
 ///
 /// The recording runs as background work: a caller who disconnects stops receiving, but the run
 /// is read to its end and recorded, and a graceful shutdown waits for it.
@@ -26,7 +27,7 @@ extension API {
         let services = services
         route(.post, "openclaw/chat", "Chat with the agent: OpenResponses request in; SSE out (stream:true) or one JSON response (recorded as a run, charged from usage). "
               + "A retry with the same Idempotency-Key is answered from the recorded run (Idempotent-Replayed: true), 409 while it still runs.",
-              write: true, produces: "sse", accepts: RequestShape(body: Self.openResponsesRequest)) { request, context in
+              write: true, produces: "chat", accepts: RequestShape(body: Self.openResponsesRequest)) { request, context in
             let tenant = try context.requireTenant()
             let body = try await request.collectBody(limit: services.configuration.chatBodyLimit)
             guard body.readableBytes > 0 else { throw APIError.badRequest("missing request body") }
@@ -45,6 +46,14 @@ extension API {
             json["model"] = .string(model)
             let user = json["user"]?.stringValue ?? proposed
             json["user"] = .string(user)
+            // The gateway takes only typed items: an item with a role and no type is a message.
+            if case .array(let items)? = json["input"] {
+                json["input"] = .array(items.map { item in
+                    guard case .object(var members) = item, members["type"] == nil, members["role"] != nil else { return item }
+                    members["type"] = "message"
+                    return .object(members)
+                })
+            }
             let agentId = SessionKeys.agent(model: model)
             let sessionKey = SessionKeys.openResponses(agent: agentId, user: user)
             let sent = ByteBuffer(bytes: JSONWriter.data(.object(json)))

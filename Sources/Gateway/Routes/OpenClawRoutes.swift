@@ -10,16 +10,19 @@ import Projections
 extension API {
     func addOpenClawRoutes() {
         let services = services
-        route(.get, "openclaw/instance", "The instance summary {status, runtime_name, created_at, updated_at, last_ready_at}, or null (none, or deleted).") { _, context in
+        route(.get, "openclaw/instance", "The instance summary {status, runtime_name, created_at, updated_at, last_ready_at}, or null (none, or deleted).",
+              answers: ResponseShape.instanceOrNull) { _, context in
             try await services.stores.withTenant(context.requireTenant()) { store in Envelope.ok(try await services.instanceSummary(store)) }
         }
 
-        route(.get, "openclaw/principal", "Who the caller is: {tenant_id, principal_type: agent (a tenant id starting with agent:) | human}.") { _, context in
+        route(.get, "openclaw/principal", "Who the caller is: {tenant_id, principal_type: agent (a tenant id starting with agent:) | human}.",
+              answers: ResponseShape.object(["tenant_id": ResponseShape.string, "principal_type": ["enum": ["agent", "human"]]])) { _, context in
             let tenant = try context.requireTenant().rawValue
             return Envelope.ok(["tenant_id": .string(tenant), "principal_type": tenant.hasPrefix("agent:") ? "agent" : "human"])
         }
 
-        route(.post, "openclaw/instance", "Provision the instance (gated; idempotent while one exists).", write: true, accepts: .gated()) { request, context in
+        route(.post, "openclaw/instance", "Provision the instance (gated; idempotent while one exists).", write: true, accepts: .gated(),
+              answers: ResponseShape.gated(ResponseShape.instanceSummary)) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 let current = try await services.instanceSummary(store)
@@ -35,7 +38,8 @@ extension API {
             }
         }
 
-        route(.delete, "openclaw/instance", "Delete the instance: stops the gateway (gated).", write: true, accepts: .gated()) { request, context in
+        route(.delete, "openclaw/instance", "Delete the instance: stops the gateway (gated).", write: true, accepts: .gated(),
+              answers: ResponseShape.gated(ResponseShape.object(["deleted": ResponseShape.boolean]))) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 try await services.gate(request, context, store: store, action: .deleteInstance, approvalId: try request.approvalId(body: body), body: body) { _ in
@@ -44,7 +48,8 @@ extension API {
             }
         }
 
-        route(.post, "openclaw/runtime/restart", "Restart the gateway (gated).", write: true, accepts: .gated()) { request, context in
+        route(.post, "openclaw/runtime/restart", "Restart the gateway (gated).", write: true, accepts: .gated(),
+              answers: ResponseShape.gated(ResponseShape.object(["message": ResponseShape.string]))) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
                 try await services.gate(request, context, store: store, action: .restart, approvalId: try request.approvalId(body: body), body: body) { _ in
@@ -54,7 +59,7 @@ extension API {
         }
 
         route(.post, "openclaw/runtime/backup", "Back the instance up: {lastBackup} (the backup's id in the X-Backup-Id header); 202 {status: in_progress, effectId} while it runs.",
-              write: true) { request, context in
+              write: true, answers: ["oneOf": [ResponseShape.object(["lastBackup": ResponseShape.nullableString]), ResponseShape.inProgress]]) { request, context in
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
@@ -77,7 +82,7 @@ extension API {
         }
 
         route(.get, "openclaw/runtime/status", "The runtime's status {gateway, lastBackup, container, version}; recorded when it changed. "
-              + "Starts a stopped gateway, as the runtime does.") { _, context in
+              + "Starts a stopped gateway, as the runtime does.", answers: ResponseShape.opaque) { _, context in
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)

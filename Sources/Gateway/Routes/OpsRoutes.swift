@@ -19,7 +19,8 @@ extension API {
             Envelope.ok(["status": "ok", "service": "clawcloud"])
         }
 
-        route(.get, "openclaw", "The index of the OpenClaw routes, as the original API served it: {instance, principal, …} → path.") { _, _ in
+        route(.get, "openclaw", "The index of the OpenClaw routes, as the original API served it: {instance, principal, …} → path.",
+              answers: ["type": "object", "additionalProperties": ResponseShape.string]) { _, _ in
             Envelope.ok(.object(Self.openClawIndex.mapValues { .string("/api/openclaw/\($0)") }))
         }
 

@@ -11,7 +11,8 @@ import Projections
 extension API {
     func addPairingRoutes() {
         let services = services
-        route(.get, "openclaw/runtime/devices", "Devices {pending, paired}, from the runtime; new and vanished requests are recorded.") { _, context in
+        route(.get, "openclaw/runtime/devices", "Devices {pending, paired}, from the runtime; new and vanished requests are recorded.",
+              answers: ["type": "object", "required": ["pending", "paired"], "properties": ["pending": ["type": "array"], "paired": ["type": "array"]]]) { _, context in
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 try await services.requireInstance(store)
@@ -23,7 +24,8 @@ extension API {
 
         route(.post, "openclaw/runtime/devices/:requestId/approve", "Approve a device pairing request the runtime holds (gated). "
               + "The runtime's answer is the outcome: {approved:false} when it no longer holds the request.", write: true,
-              accepts: .gated(path: ["requestId": Schema.identifierInPath])) { request, context in
+              accepts: .gated(path: ["requestId": Schema.identifierInPath]),
+              answers: ResponseShape.gated(ResponseShape.object(["approved": ResponseShape.boolean, "requestId": ResponseShape.string]))) { request, context in
             let requestId = try context.pathParameter("requestId")
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             let tenant = try context.requireTenant()
@@ -54,7 +56,8 @@ extension API {
         }
 
         route(.get, "openclaw/runtime/pairing/:channel", "DM pairing requests of a channel, from the runtime; new codes and expired ones are recorded.",
-              accepts: RequestShape(path: ["channel": Schema.channel])) { _, context in
+              accepts: RequestShape(path: ["channel": Schema.channel]),
+              answers: ["type": "object", "required": ["channel", "requests"], "properties": ["channel": ResponseShape.string, "requests": ["type": "array"]]]) { _, context in
             let channel = try context.pathParameter("channel")
             try DmPairingDecider.checkChannel(channel)
             let tenant = try context.requireTenant()
@@ -68,7 +71,9 @@ extension API {
 
         route(.post, "openclaw/runtime/pairing/:channel/approve", "Approve a DM pairing code the runtime minted {code, notify?} (gated).", write: true,
               accepts: .gated(["code": ["type": "string", "pattern": "^[A-Z0-9]{1,32}$"], "notify": Schema.boolean], required: ["code"],
-                              path: ["channel": Schema.channel])) { request, context in
+                              path: ["channel": Schema.channel]),
+              answers: ResponseShape.gated(ResponseShape.object(["approved": ResponseShape.boolean, "channel": ResponseShape.string, "code": ResponseShape.string,
+                                                                 "stdout": ResponseShape.opaque, "stderr": ResponseShape.opaque]))) { request, context in
             let channel = try context.pathParameter("channel")
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             guard let code = body?["code"]?.stringValue, !code.isEmpty else { throw APIError.badRequest("missing code") }

@@ -32,7 +32,8 @@ extension API {
             }
         }
 
-        route(.get, "openclaw/billing/summary", "The credit balance, as the original API answered it: {user_id, balance_usd} (a number, exact).") { _, context in
+        route(.get, "openclaw/billing/summary", "The credit balance, as the original API answered it: {user_id, balance_usd} (a number, exact).",
+              answers: ResponseShape.object(["user_id": ResponseShape.string, "balance_usd": ["type": "number"]])) { _, context in
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in
                 let summary = try await services.billingSummary(tenant, store)
