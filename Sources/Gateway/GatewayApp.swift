@@ -35,6 +35,7 @@ public enum GatewayApp {
         tenant.addSecretRoutes()
         tenant.addChatRoute()
         tenant.addAgentKeyRoutes()
+        tenant.addReadRoutes()
 
         let runtime = API(services: services,
                           group: router.group("api/openclaw/runtime/events").add(middleware: ServiceTokenMiddleware(serviceToken: services.configuration.serviceToken))
@@ -45,6 +46,7 @@ public enum GatewayApp {
         let admin = API(services: services, group: router.group("api/admin").add(middleware: auth).add(middleware: AdminMiddleware()).add(middleware: idempotency),
                         base: "/api/admin", access: "admin")
         admin.addAdminRoutes()
+        admin.addOutboxRoute()
         return router
     }
 }

@@ -33,6 +33,11 @@ extension Projector {
 
     /// A page of a collection's rows (`query.limit`, at most 1,000).
     public func rows(_ db: Database, _ projection: String, _ collection: String, _ query: RowQuery) throws -> [Row] {
+        try sortedRows(db, projection, collection, query).map(\.row)
+    }
+
+    /// A page of a collection's rows with each row's sort (a reader's cursor for the next page).
+    public func sortedRows(_ db: Database, _ projection: String, _ collection: String, _ query: RowQuery) throws -> [(sort: Int64, row: Row)] {
         guard let table = try ProjectionCatalog.activeTable(db, projection, collection) else { return [] }
         var conditions: [String] = []
         var arguments: StatementArguments = []
@@ -47,10 +52,10 @@ extension Projector {
         let direction = query.order == .descending ? "DESC" : "ASC"
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments += [max(0, min(query.limit, 1_000))]
-        let bodies = try String.fetchAll(db.cachedStatement(sql: """
-            SELECT body FROM "\(table)" \(filter) ORDER BY sort \(direction), key \(direction) LIMIT ?
+        let found = try GRDB.Row.fetchAll(db.cachedStatement(sql: """
+            SELECT sort, body FROM "\(table)" \(filter) ORDER BY sort \(direction), key \(direction) LIMIT ?
             """), arguments: arguments)
-        return try bodies.map(Self.object)
+        return try found.map { (sort: $0["sort"] ?? 0, row: try Self.object($0["body"])) }
     }
 
     private static func object(_ body: String) throws -> Row {

@@ -287,3 +287,56 @@ struct RuntimeCrashTests {
         }
     }
 }
+
+@Suite("Every view readable")
+struct ReadableViewTests {
+    @Test("runs (with their cost), tool receipts, sessions, devices, DM codes, backups, the daily credits and the outbox page newest first, filter, and stay the tenant's own")
+    func pages() async throws {
+        try await withRuntime { runtime, gateway, client in
+            try await client.provisionReady()
+            _ = try await client.call(.post, "/api/admin/credits/grant", as: "admin", body: #"{"userId":"user_a","amountMicros":1000000,"reason":"welcome"}"#)
+            var runIds: [String] = []
+            for index in 0..<3 {
+                let chat = try await client.execute(uri: "/api/openclaw/chat", method: .post, headers: headers("user_a"),
+                                                    body: ByteBuffer(string: #"{"model":"openclaw","input":"question \#(index)"}"#))
+                runIds.append(try #require(chat.headers[.init("X-Run-Id")!]))
+            }
+            _ = try await client.call(.post, "/api/openclaw/tools/invoke", body: #"{"tool":"sessions_list"}"#)
+            _ = try await client.call(.post, "/api/openclaw/tools/invoke", body: #"{"tool":"exec"}"#)
+            _ = try await client.call(.post, "/api/openclaw/runtime/backup")
+            _ = await runtime.connectDevice(tenant: try await gateway.sandbox("user_a"), deviceId: "phone")
+            _ = try await client.call(.get, "/api/openclaw/runtime/devices")
+            _ = try await client.call(.get, "/api/openclaw/sessions")
+
+            let first = try await client.call(.get, "/api/runs?limit=2").json["data"]?.arrayValue ?? []
+            #expect(first.map { $0["runId"] } == [.string(runIds[2]), .string(runIds[1])])
+            #expect(first.allSatisfy { ($0["costMicros"]?.integerValue ?? 0) > 0 })
+            let cursor = try #require(first.last?["cursor"]?.integerValue)
+            let second = try await client.call(.get, "/api/runs?limit=2&before=\(cursor)").json["data"]?.arrayValue ?? []
+            #expect(second.map { $0["runId"] } == [.string(runIds[0])])
+            #expect(try await client.call(.get, "/api/runs?status=failed").json["data"]?.arrayCount == 0)
+            #expect(try await client.call(.get, "/api/runs?status=lost").status == 400)
+
+            let tools = try await client.call(.get, "/api/tool-calls").json["data"]?.arrayValue ?? []
+            #expect(tools.map { $0["status"] } == ["failed", "completed"])
+            #expect(try await client.call(.get, "/api/tool-calls?status=completed").json["data"]?[index: 0]?["tool"] == "sessions_list")
+            #expect(try await client.call(.get, "/api/sessions").json["data"]?.arrayCount ?? 0 >= 1)
+            #expect(try await client.call(.get, "/api/devices?status=pending").json["data"]?.arrayCount == 1)
+            #expect(try await client.call(.get, "/api/dm-pairing?channel=telegram").json["data"]?.arrayCount == 0)
+            #expect(try await client.call(.get, "/api/dm-pairing?channel=Bad!").status == 400)
+            #expect(try await client.call(.get, "/api/backups?status=taken").json["data"]?.arrayCount == 1)
+            let daily = try await client.call(.get, "/api/billing/daily").json["data"]?[index: 0]
+            #expect(daily?["grantedMicros"] == 1_000_000)
+            #expect(try await client.call(.get, "/api/billing/summary").json["data"]?["spent_by_reason"]?["tokens"]?.integerValue ?? 0 > 0)
+
+            // Another tenant sees none of it; the outbox is the admin's, for a named tenant.
+            for path in ["/api/runs", "/api/tool-calls", "/api/devices", "/api/backups", "/api/billing/daily"] {
+                #expect(try await client.call(.get, path, as: "user_b").json["data"]?.arrayCount == 0, "\(path)")
+            }
+            #expect(try await client.call(.get, "/api/admin/outbox?userId=user_a").status == 403)
+            let outbox = try await client.call(.get, "/api/admin/outbox?userId=user_a&status=done", as: "admin").json["data"]?.arrayValue ?? []
+            #expect(outbox.contains { $0["kind"] == "backup" })
+            #expect(try await client.call(.get, "/api/admin/outbox", as: "admin").status == 400)
+        }
+    }
+}

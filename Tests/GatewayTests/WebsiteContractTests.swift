@@ -19,7 +19,7 @@ struct WebsiteContractTests {
             let cases: [(HTTPRequest.Method, String, String?, Int)] = [
                 (.get, "/api/openclaw/instance/nope", nil, 404), (.get, "/api/threads/missing", nil, 404),
                 (.post, "/api/threads", #"{"title":7}"#, 400), (.put, "/api/openclaw/instance", nil, 405),
-                (.post, "/api/openclaw/runtime/restart", nil, 409), (.post, "/api/threads", String(repeating: "x", count: 2 << 20), 413),
+                (.post, "/api/openclaw/runtime/restart", nil, 404), (.post, "/api/threads", String(repeating: "x", count: 2 << 20), 413),
             ]
             for (method, uri, body, status) in cases {
                 let response = try await client.execute(uri: uri, method: method, headers: headers("user_a"), body: body.map { ByteBuffer(string: $0) })

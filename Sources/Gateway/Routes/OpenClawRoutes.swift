@@ -52,7 +52,10 @@ extension API {
               answers: ResponseShape.gated(ResponseShape.object(["message": ResponseShape.string]))) { request, context in
             let body = try await request.optionalJSON(limit: services.configuration.bodyLimit)
             return try await services.stores.withTenant(context.requireTenant()) { store in
-                try await services.gate(request, context, store: store, action: .restart, approvalId: try request.approvalId(body: body), body: body) { _ in
+                let approvalId = try request.approvalId(body: body)
+                // As the original: no instance, 404, before anything is held.
+                if approvalId == nil { try await services.requireInstance(store) }
+                return try await services.gate(request, context, store: store, action: .restart, approvalId: approvalId, body: body) { _ in
                     Envelope.ok(["message": "restarting"])
                 }
             }

@@ -41,7 +41,7 @@ extension API {
             }
         }
 
-        route(.get, "billing/summary", "The credit balance in full: {user_id, balance_micros, balance_usd, granted_micros, spent_micros, refunded_micros, spend_limit_micros}.") { _, context in
+        route(.get, "billing/summary", "The credit balance in full: {user_id, balance_micros, balance_usd, granted_micros, spent_micros, refunded_micros, spend_limit_micros, spent_by_reason}.") { _, context in
             let tenant = try context.requireTenant()
             return try await services.stores.withTenant(tenant) { store in Envelope.ok(try await services.billingSummary(tenant, store)) }
         }
@@ -57,6 +57,7 @@ extension Services {
             "user_id": .string(tenant.rawValue), "balance_micros": .integer(balance), "balance_usd": Money.usdNumber(balance),
             "granted_micros": row?["grantedMicros"] ?? 0, "spent_micros": row?["spentMicros"] ?? 0,
             "refunded_micros": row?["refundedMicros"] ?? 0, "spend_limit_micros": row?["spendLimitMicros"] ?? .null,
+            "spent_by_reason": row?["spentByReason"] ?? [:],
         ]
     }
 }

@@ -6,11 +6,13 @@ import Domain
 /// Version 2: `runs` holds each run's model, status (scope running|completed|failed), times,
 /// usage and error (version 1 kept only its session). Version 3: a run may end `incomplete`,
 /// runs name their agent, and a send without a reply shows how it ended (`send:<status>`).
+/// Version 4: each run's cost (`costMicros`, from its charges), and `tools`: a receipt per tool call
+/// (tool, action, session, status invoked/completed/failed/unknown, duration, result size, error).
 public struct SessionsView: Projection {
     public let name = "sessions"
-    public let version = 3
+    public let version = 4
     /// `runs`: each chat run, with its session (looked up when it completes).
-    public let collections = ["sessions", "transcript", "runs"]
+    public let collections = ["sessions", "transcript", "runs", "tools"]
     public init() {}
 
     public func apply(_ event: DomainEvent, _ context: EventContext, _ rows: ProjectionRows) throws {
@@ -32,7 +34,7 @@ public struct SessionsView: Projection {
             try transcript(e.sessionKey, "user", e.input, runId: e.runId, context, rows)
             rows.put("runs", e.runId, [
                 "runId": .string(e.runId), "sessionKey": .string(e.sessionKey), "agentId": json(e.agentId), "model": .string(e.model), "status": "running",
-                "startedAt": .integer(context.recordedAt), "finishedAt": .null, "usage": .null, "error": .null,
+                "startedAt": .integer(context.recordedAt), "finishedAt": .null, "usage": .null, "error": .null, "costMicros": 0,
             ], scope: "running", sort: context.recordedAt)
         case .runCompleted(let e):
             guard let key = try rows.row("runs", e.runId)?.string("sessionKey") else { return }
@@ -51,7 +53,30 @@ public struct SessionsView: Projection {
                 row["status"] = "failed"; row["finishedAt"] = .integer(context.recordedAt); row["error"] = .string(e.error)
             }
             try transcript(key, "error", e.error, runId: e.runId, context, rows)
+        case .creditsCharged(let e) where e.ref.hasPrefix("run:"):
+            let runId = String(e.ref.dropFirst(4))
+            guard try rows.row("runs", runId) != nil else { return }
+            try rows.updateExisting("runs", runId) { $0["costMicros"] = .integer($0.int("costMicros") + e.amountMicros) }
+        case .toolInvoked(let e):
+            rows.put("tools", e.callId, [
+                "callId": .string(e.callId), "tool": .string(e.tool), "action": json(e.action), "sessionKey": json(e.sessionKey), "status": "invoked",
+                "invokedAt": .integer(context.recordedAt), "endedAt": .null, "durationMs": .null, "resultBytes": .null, "error": .null,
+            ], scope: "invoked", sort: context.recordedAt)
+        case .toolCompleted(let e):
+            try tool(e.callId, e.ok ? "completed" : "failed", context, rows) { $0["durationMs"] = .integer(e.durationMs); $0["resultBytes"] = .integer(e.resultBytes) }
+        case .toolFailed(let e):
+            try tool(e.callId, "failed", context, rows) { $0["error"] = .string(e.error) }
+        case .toolOutcomeUnknown(let e):
+            try tool(e.callId, "unknown", context, rows) { $0["error"] = .string(e.reason) }
         default: break
+        }
+    }
+
+    private func tool(_ callId: String, _ status: String, _ context: EventContext, _ rows: ProjectionRows, _ change: (inout Row) -> Void) throws {
+        guard try rows.row("tools", callId) != nil else { return }
+        try rows.updateExisting("tools", callId, scope: status) { row in
+            row["status"] = .string(status); row["endedAt"] = .integer(context.recordedAt)
+            change(&row)
         }
     }
 
