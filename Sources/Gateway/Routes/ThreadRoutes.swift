@@ -75,10 +75,7 @@ extension API {
             }
         }
 
-        let part = Schema.object(["type": Schema.string], required: ["type"])
-        let message = Schema.object(["id": Schema.identifier, "role": Schema.choice(MessageRole.allCases.map(\.rawValue)),
-                                     "parts": ["type": "array", "items": part, "minItems": 1, "maxItems": .integer(Int64(ThreadDecider.maxParts))]],
-                                    required: ["id", "role", "parts"])
+        let message = Self.messageSchema
         route(.post, "threads/:id/messages", "Append a message {id, role: user|assistant|system|tool, parts: [{type, …}]}.", write: true,
               accepts: RequestShape(body: message)) { request, context in
             let id = try context.pathParameter("id")
@@ -98,14 +95,17 @@ extension API {
 }
 
 extension API {
+    /// A message as the thread routes take it: `{id, role, parts: [{type, …}]}`.
+    static let messageSchema: JSONValue = Schema.object(
+        ["id": Schema.identifier, "role": Schema.choice(MessageRole.allCases.map(\.rawValue)),
+         "parts": ["type": "array", "items": Schema.object(["type": Schema.string], required: ["type"]), "minItems": 1,
+                   "maxItems": .integer(Int64(ThreadDecider.maxParts))]],
+        required: ["id", "role", "parts"])
+
     /// `PUT /api/threads/:id/messages`: the website's save, the whole list at once.
     func addThreadSaveRoute() {
         let services = services
-        let part = Schema.object(["type": Schema.string], required: ["type"])
-        let message = Schema.object(["id": Schema.identifier, "role": Schema.choice(MessageRole.allCases.map(\.rawValue)),
-                                     "parts": ["type": "array", "items": part, "minItems": 1, "maxItems": .integer(Int64(ThreadDecider.maxParts))]],
-                                    required: ["id", "role", "parts"])
-        let list = Schema.object(["messages": ["type": "array", "items": message, "maxItems": .integer(Int64(ThreadDecider.maxMessages))]], required: ["messages"])
+        let list = Schema.object(["messages": ["type": "array", "items": Self.messageSchema, "maxItems": .integer(Int64(ThreadDecider.maxMessages))]], required: ["messages"])
         route(.put, "threads/:id/messages", "Save a thread's whole message list {messages: [{id, role, parts}]}, as the website does: new ids are added, "
               + "changed ones revised, missing ones removed (the log keeps every version). Kept messages keep their order; new ones follow them.", write: true,
               accepts: RequestShape(body: list)) { request, context in
