@@ -17,7 +17,7 @@ enum OpenAPIDocument {
                 return ["name": .string(name), "in": "path", "required": true, "schema": shape.path[name] ?? Schema.pathParameter]
             }
             for (name, schema) in shape.query.sorted(by: { $0.key < $1.key }) {
-                parameters.append(["name": .string(name), "in": "query", "required": false, "schema": schema])
+                parameters.append(["name": .string(name), "in": "query", "required": .bool(shape.requiredQuery.contains(name)), "schema": schema])
             }
             for (name, schema) in shape.headers.sorted(by: { $0.key < $1.key }) {
                 parameters.append(["name": .string(name), "in": "header", "required": false, "schema": schema])

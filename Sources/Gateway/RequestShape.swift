@@ -8,17 +8,19 @@ import Domain
 struct RequestShape: Sendable {
     /// Schemas of path parameters other than the default (``Schema/pathParameter``).
     var path: [String: JSONValue] = [:]
-    /// Query parameters, by name.
+    /// Query parameters, by name, and those that must be given.
     var query: [String: JSONValue] = [:]
+    var requiredQuery: Set<String> = []
     /// Headers, by name.
     var headers: [String: JSONValue] = [:]
     /// The body's schema, and whether a body is required (gated routes take an optional one).
     var body: (schema: JSONValue, required: Bool)?
 
-    init(path: [String: JSONValue] = [:], query: [String: JSONValue] = [:], headers: [String: JSONValue] = [:], body: JSONValue? = nil,
-         bodyRequired: Bool = true) {
+    init(path: [String: JSONValue] = [:], query: [String: JSONValue] = [:], requiredQuery: Set<String> = [], headers: [String: JSONValue] = [:],
+         body: JSONValue? = nil, bodyRequired: Bool = true) {
         self.path = path
         self.query = query
+        self.requiredQuery = requiredQuery
         self.headers = headers
         self.body = body.map { ($0, bodyRequired) }
     }

@@ -35,7 +35,7 @@ extension API {
         let services = services
         route(.get, "outbox", "A tenant's runtime side effects, newest first (?userId= required, ?status=pending|done, ?limit, ?before).",
               accepts: RequestShape(query: ["userId": Schema.tenantID, "status": Schema.choice(["pending", "done"]), "limit": Schema.integer(1...500),
-                                            "before": Schema.integer(0...Int64.max)]),
+                                            "before": Schema.integer(0...Int64.max)], requiredQuery: ["userId"]),
               answers: ["type": "array", "items": Self.rowSchema(["id": ResponseShape.string, "kind": ResponseShape.string, "status": ResponseShape.string])]) { request, _ in
             guard let user = request.uri.queryParameters.get("userId"), let tenant = try? TenantID(String(user)) else {
                 throw APIError.badRequest("userId must be a tenant id")
