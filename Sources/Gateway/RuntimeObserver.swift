@@ -1,6 +1,7 @@
 import Domain
 import EventStore
 import Foundation
+import Hummingbird
 import Projections
 
 /// Records what ClawCloud read from the runtime: the runtime is the source of truth for what lives
@@ -128,5 +129,26 @@ struct RuntimeObserver {
         if let date = format.date(from: text) { return Int64(date.timeIntervalSince1970 * 1_000) }
         format.formatOptions = [.withInternetDateTime]
         return format.date(from: text).map { Int64($0.timeIntervalSince1970 * 1_000) }
+    }
+}
+
+extension Services {
+    /// Reads `path` from the tenant's runtime (its instance must be ready), records what the
+    /// answer shows through `record`, and answers the runtime's `data` as it is.
+    func observedRead(_ context: ClawContext, _ path: String, _ record: @escaping @Sendable (RuntimeObserver, JSONValue) async throws -> Void) async throws -> Response {
+        let tenant = try context.requireTenant()
+        return try await stores.withTenant(tenant) { store in
+            try await requireInstance(store)
+            return Envelope.ok(try await observe(path, store: store, tenant: tenant, requestID: context.requestID, record))
+        }
+    }
+
+    /// Reads `path` from the tenant's runtime and records what the answer shows; returns it.
+    @discardableResult
+    func observe(_ path: String, store: EventStore, tenant: TenantID, requestID: String,
+                 _ record: @Sendable (RuntimeObserver, JSONValue) async throws -> Void) async throws -> JSONValue {
+        let data = try await runtimeClient(for: store, tenant: tenant).call(.GET, path)
+        try await record(RuntimeObserver(services: self, store: store, tenant: tenant, requestID: requestID), data)
+        return data
     }
 }

@@ -86,13 +86,7 @@ extension API {
 
         route(.get, "openclaw/runtime/status", "The runtime's status {gateway, lastBackup, container, version}; recorded when it changed. "
               + "Starts a stopped gateway, as the runtime does.", answers: ResponseShape.opaque) { _, context in
-            let tenant = try context.requireTenant()
-            return try await services.stores.withTenant(tenant) { store in
-                try await services.requireInstance(store)
-                let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/status")
-                try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).status(data)
-                return Envelope.ok(data)
-            }
+            try await services.observedRead(context, "/v1/status") { _ = try await $0.status($1) }
         }
     }
 }

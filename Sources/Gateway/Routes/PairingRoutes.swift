@@ -13,13 +13,7 @@ extension API {
         let services = services
         route(.get, "openclaw/runtime/devices", "Devices {pending, paired}, from the runtime; new and vanished requests are recorded.",
               answers: ["type": "object", "required": ["pending", "paired"], "properties": ["pending": ["type": "array"], "paired": ["type": "array"]]]) { _, context in
-            let tenant = try context.requireTenant()
-            return try await services.stores.withTenant(tenant) { store in
-                try await services.requireInstance(store)
-                let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/devices")
-                try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).devices(data)
-                return Envelope.ok(data)
-            }
+            try await services.observedRead(context, "/v1/devices") { _ = try await $0.devices($1) }
         }
 
         route(.post, "openclaw/runtime/devices/:requestId/approve", "Approve a device pairing request the runtime holds (gated). "
@@ -35,8 +29,7 @@ extension API {
                     try await services.requireInstance(store)
                     let known = try await services.streamCache.state(of: Streams.device(requestId), as: DevicePairingDecider.self, in: store)
                     if known.status == .none {
-                        let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/devices")
-                        try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).devices(data)
+                        try await services.observe("/v1/devices", store: store, tenant: tenant, requestID: context.requestID) { _ = try await $0.devices($1) }
                     }
                 }
                 return try await services.gate(request, context, store: store, action: .approveDevice(requestId: requestId), approvalId: approvalId, body: body) { data in
@@ -46,13 +39,7 @@ extension API {
         }
 
         route(.get, "openclaw/runtime/exec-approvals", "Exec approvals pending in the runtime {pending}; new ones are recorded (and then answered at /api/approvals/:id/respond).") { _, context in
-            let tenant = try context.requireTenant()
-            return try await services.stores.withTenant(tenant) { store in
-                try await services.requireInstance(store)
-                let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/exec-approvals")
-                try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).execApprovals(data)
-                return Envelope.ok(data)
-            }
+            try await services.observedRead(context, "/v1/exec-approvals") { _ = try await $0.execApprovals($1) }
         }
 
         route(.get, "openclaw/runtime/pairing/:channel", "DM pairing requests of a channel, from the runtime; new codes and expired ones are recorded.",
@@ -60,13 +47,7 @@ extension API {
               answers: ["type": "object", "required": ["channel", "requests"], "properties": ["channel": ResponseShape.string, "requests": ["type": "array"]]]) { _, context in
             let channel = try context.pathParameter("channel")
             try DmPairingDecider.checkChannel(channel)
-            let tenant = try context.requireTenant()
-            return try await services.stores.withTenant(tenant) { store in
-                try await services.requireInstance(store)
-                let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/pairing/\(Effects.segment(channel))")
-                try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).pairing(channel: channel, data)
-                return Envelope.ok(data)
-            }
+            return try await services.observedRead(context, "/v1/pairing/\(Effects.segment(channel))") { _ = try await $0.pairing(channel: channel, $1) }
         }
 
         route(.post, "openclaw/runtime/pairing/:channel/approve", "Approve a DM pairing code the runtime minted {code, notify?} (gated).", write: true,
@@ -87,8 +68,9 @@ extension API {
                     try await services.requireInstance(store)
                     let known = try await services.streamCache.state(of: Streams.dmPairing(channel), as: DmPairingDecider.self, in: store)
                     if !DmPairingDecider.isPending(known, code: code) {
-                        let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/pairing/\(Effects.segment(channel))")
-                        try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).pairing(channel: channel, data)
+                        try await services.observe("/v1/pairing/\(Effects.segment(channel))", store: store, tenant: tenant, requestID: context.requestID) {
+                            _ = try await $0.pairing(channel: channel, $1)
+                        }
                     }
                 }
                 return try await services.gate(request, context, store: store, action: .approveDmPairing(channel: channel, code: code, notify: notify),

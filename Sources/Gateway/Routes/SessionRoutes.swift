@@ -12,14 +12,8 @@ extension API {
     func addSessionRoutes() {
         let services = services
         route(.get, "openclaw/sessions", "The gateway's sessions (query: limit, activeMinutes, messageLimit, kinds); each changed session is recorded.") { request, context in
-            let tenant = try context.requireTenant()
             let query = request.uri.query.map { "?\($0)" } ?? ""
-            return try await services.stores.withTenant(tenant) { store in
-                try await services.requireInstance(store)
-                let data = try await services.runtimeClient(for: store, tenant: tenant).call(.GET, "/v1/sessions\(query)")
-                try await RuntimeObserver(services: services, store: store, tenant: tenant, requestID: context.requestID).sessions(data)
-                return Envelope.ok(data)
-            }
+            return try await services.observedRead(context, "/v1/sessions\(query)") { try await $0.sessions($1) }
         }
 
         route(.get, "openclaw/sessions/:key/history", "A session's history (?limit, ?includeTools).",
