@@ -40,17 +40,35 @@ public final class BackgroundWork: Service, Sendable {
     struct Handle<T: Sendable>: Sendable {
         let task: Task<T, any Error>
 
-        /// Its result, or nil when it takes longer than `wait` (it goes on).
+        /// Its result, or nil when it takes longer than `wait` (it goes on). Returns as soon as
+        /// either comes: a task group would wait for the work itself before returning.
         func value(within wait: Duration) async throws -> T? {
-            try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await task.value }
-                group.addTask {
+            let race = FirstAnswer<T?>()
+            let task = self.task
+            return try await withCheckedThrowingContinuation { continuation in
+                race.start(continuation)
+                Task { race.finish(await task.result.map { Optional($0) }) }
+                Task {
                     try? await Task.sleep(for: wait)
-                    return nil
+                    race.finish(.success(nil))
                 }
-                defer { group.cancelAll() }
-                return try await group.next() ?? nil
             }
+        }
+    }
+}
+
+/// Resumes a continuation with the first of several answers; the others are dropped.
+private final class FirstAnswer<Value: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+
+    func start(_ continuation: CheckedContinuation<Value, any Error>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func finish(_ result: Result<Value, any Error>) {
+        continuation.withLock { continuation in
+            continuation?.resume(with: result)
+            continuation = nil
         }
     }
 }

@@ -192,12 +192,14 @@ struct RuntimeAsItIsTests {
     func effectInProgress() async throws {
         try await withRuntime(configure: { $0.effectWait = .milliseconds(300) }) { runtime, gateway, client in
             try await client.provisionReady()
-            await runtime.setDelay("POST /v1/gateway/restart", .milliseconds(1_000))
+            await runtime.setDelay("POST /v1/gateway/restart", .milliseconds(3_000))
             let held = try await client.call(.post, "/api/openclaw/runtime/restart")
             let approvalId = try #require(held.json["data"]?["approvalId"]?.stringValue)
             let granted = try await client.call(.post, "/api/approvals/\(approvalId)/respond", body: #"{"decision":"approved"}"#)
             #expect(granted.status == 202)
             #expect(granted.json["data"]?["result"] == ["status": "in_progress", "effectId": .string("approval:\(approvalId)")])
+            // Answered while the runtime is still carrying it out.
+            #expect(try await gateway.row("outbox", "effects", "approval:\(approvalId)")?["status"] == "started")
             let done = try await eventually { try await gateway.row("outbox", "effects", "approval:\(approvalId)").flatMap { $0["status"] == "done" ? $0 : nil } }
             #expect(done["status"] == "done")
             #expect(try await client.call(.post, "/api/openclaw/runtime/restart", body: #"{"approvalId":"\#(approvalId)"}"#).json["data"] == ["message": "restarting"])
