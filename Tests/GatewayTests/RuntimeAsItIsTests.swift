@@ -58,7 +58,10 @@ struct RuntimeAsItIsTests {
     func idleTenants() async throws {
         try await withRuntime { runtime, gateway, client in
             try await client.provisionReady()
+            // The container went idle and stopped; nothing but a user may start it again.
+            await runtime.stopGateway(tenant: try await gateway.sandbox("user_a"))
             let before = await runtime.calls.count
+            let starts = await runtime.starts.count
             let retrier = try #require(gateway.services.retrier.withLock { $0 })
             await retrier.retryKnown()
             let sweeper = ExpirySweeper(services: gateway.services)
@@ -66,6 +69,10 @@ struct RuntimeAsItIsTests {
             #expect(try await client.call(.get, "/api/openclaw/instance").status == 200)
             #expect(try await client.call(.get, "/api/approvals").status == 200)
             #expect(await runtime.calls.count == before)
+            #expect(await runtime.starts.count == starts)
+            // A user's read of the runtime does start it (as the real one does).
+            #expect(try await client.call(.get, "/api/openclaw/runtime/status").status == 200)
+            #expect(await runtime.starts.count == starts + 1)
         }
     }
 
